@@ -1,0 +1,286 @@
+/**
+ * The core of `facetally compare`: per group and attribute, prevalence with a Wilson interval and
+ * a misclassification-corrected prevalence with a bootstrap interval; per attribute, a test of
+ * equal prevalence across groups, Benjamini–Hochberg adjustment across attributes, effect sizes
+ * and a ranking. Pure computation on face records; no I/O.
+ *
+ * Faces are the unit of analysis: a photo with three faces contributes three observations.
+ */
+
+import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
+import { createRng } from './random.js';
+import { bootstrapCorrected, correctionProblem, quantileSorted, type CorrectedPrevalence, type ValidationCounts } from './rogan-gladen.js';
+import { benjaminiHochberg, testEqualPrevalence, type PrevalenceTest } from './tests.js';
+import { newcombeDifference, wilsonInterval, type Interval } from './wilson.js';
+
+/** One face as the comparison sees it. */
+export interface FaceObservation {
+  /** The user-defined group the face's photo belongs to. */
+  group: string;
+  /** Level of the second factor (e.g. "Male" / "not Male", or a manifest column's value); null for none. */
+  level?: string | null;
+  /** Attribute name → decision. Attributes absent here are left out of that attribute's counts. */
+  decisions: Record<string, boolean>;
+}
+
+/** Options of {@link compareGroups}. */
+export interface CompareOptions {
+  /** Attributes to analyse, in report order (default: the 40 CelebA attributes). */
+  attributes?: readonly string[];
+  /** Group order (default: order of first appearance). Groups listed but without faces are kept with n = 0. */
+  groups?: readonly string[];
+  /** Level order of the second factor (default: sorted). */
+  levels?: readonly string[];
+  /** Name of the second factor, for the report (e.g. "gender" or "Male"). */
+  factor?: string | null;
+  /**
+   * Validation confusion counts per attribute (the model sidecar's `validation.per_attribute`);
+   * when given, each prevalence is also corrected for misclassification (Rogan–Gladen).
+   */
+  validation?: Record<string, ValidationCounts> | null;
+  /** Two-sided confidence level of all intervals (default 0.95). */
+  confidence?: number;
+  /** False discovery rate for flagging attributes (default 0.05). */
+  alpha?: number;
+  /** Bootstrap replicates for corrected intervals (default 2000). */
+  bootstrapReplicates?: number;
+  /** Replicates of the Monte Carlo exact test (default 9999). */
+  monteCarloReplicates?: number;
+  /** Seed of all random draws (default 1). Same inputs + same seed = same output. */
+  seed?: number;
+}
+
+/** One group's figures for one attribute. */
+export interface GroupPrevalence {
+  group: string;
+  /** Faces with a decision for this attribute. */
+  n: number;
+  /** Faces with a positive decision. */
+  count: number;
+  /** count / n, or null when n = 0. */
+  prevalence: number | null;
+  /** Wilson score interval, or null when n = 0. */
+  wilson: Interval | null;
+  /** Rogan–Gladen corrected prevalence with bootstrap interval; null without validation counts or when n = 0. */
+  corrected: CorrectedPrevalence | null;
+}
+
+/** The largest difference in prevalence between two groups, oriented so that `difference` >= 0. */
+export interface LargestDifference {
+  /** Group with the higher prevalence. */
+  higherGroup: string;
+  lowerGroup: string;
+  /** prevalence(higherGroup) − prevalence(lowerGroup), with Newcombe's hybrid score interval. */
+  difference: number;
+  lower: number;
+  upper: number;
+  /** The same two groups' difference in corrected prevalence, with a bootstrap interval; null without correction. */
+  corrected: { difference: number; lower: number; upper: number } | null;
+}
+
+/** Everything about one attribute in one panel. */
+export interface AttributeComparison {
+  attribute: string;
+  groups: GroupPrevalence[];
+  /** Test of equal prevalence; null when fewer than two groups have faces. */
+  test: PrevalenceTest | null;
+  /** Benjamini–Hochberg adjusted p-value across the panel's attributes; null when untested. */
+  q: number | null;
+  /** q <= alpha. */
+  significant: boolean;
+  largestDifference: LargestDifference | null;
+  /** 1 = differs most; see {@link rankAttributes}. */
+  rank: number;
+  /** Sensitivity/specificity used for the correction, or why there is none. */
+  correction: { sensitivity: number; specificity: number; dropped: number } | { unavailable: string } | null;
+}
+
+/** All attributes for one slice of the faces: all of them, or one level of the second factor. */
+export interface Panel {
+  /** null for the panel of all faces. */
+  level: string | null;
+  /** Faces per group in this panel. */
+  faces: Record<string, number>;
+  attributes: AttributeComparison[];
+}
+
+/** What {@link compareGroups} returns. */
+export interface CompareResult {
+  attributes: string[];
+  groups: string[];
+  factor: string | null;
+  levels: string[];
+  confidence: number;
+  alpha: number;
+  seed: number;
+  bootstrapReplicates: number;
+  corrected: boolean;
+  /** panels[0] = all faces; then one panel per level of the second factor, in `levels` order. */
+  panels: Panel[];
+}
+
+/**
+ * Compare attribute prevalence between groups of faces.
+ *
+ * Tests and the BH adjustment are done separately in every panel (all faces; each level of the
+ * second factor), each panel being one family of `attributes.length` tests.
+ *
+ * @throws RangeError when options are out of range (confidence/alpha outside (0, 1), non-positive
+ *   replicate counts) or there are fewer than two groups
+ */
+export function compareGroups(faces: readonly FaceObservation[], options: CompareOptions = {}): CompareResult {
+  const attributes = [...(options.attributes ?? CELEBA_ATTRIBUTES)];
+  const confidence = options.confidence ?? 0.95;
+  const alpha = options.alpha ?? 0.05;
+  const B = options.bootstrapReplicates ?? 2000;
+  const seed = options.seed ?? 1;
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`expected a number in (0, 1) for confidence but received ${confidence}`);
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`expected a number in (0, 1) for alpha but received ${alpha}`);
+  if (!Number.isInteger(B) || B <= 0) throw new RangeError(`expected a positive integer for bootstrapReplicates but received ${B}`);
+
+  const groups = [...(options.groups ?? [])];
+  for (const f of faces) if (!groups.includes(f.group)) groups.push(f.group);
+  if (groups.length < 2) throw new RangeError(`expected at least 2 groups but received ${groups.length} (${groups.join(', ')})`);
+
+  const seenLevels = new Set<string>();
+  for (const f of faces) if (f.level != null) seenLevels.add(f.level);
+  const levels = options.levels ? [...options.levels] : [...seenLevels].sort();
+  for (const l of seenLevels) if (!levels.includes(l)) levels.push(l);
+
+  const panels: Panel[] = [buildPanel(null, faces)];
+  for (const level of levels) panels.push(buildPanel(level, faces.filter((f) => f.level === level)));
+
+  return {
+    attributes,
+    groups,
+    factor: options.factor ?? null,
+    levels,
+    confidence,
+    alpha,
+    seed,
+    bootstrapReplicates: B,
+    corrected: !!options.validation,
+    panels,
+  };
+
+  function buildPanel(level: string | null, panelFaces: readonly FaceObservation[]): Panel {
+    const gi = new Map(groups.map((g, i) => [g, i]));
+    const facesPerGroup: Record<string, number> = Object.fromEntries(groups.map((g) => [g, 0]));
+    for (const f of panelFaces) facesPerGroup[f.group]++;
+    const rows: AttributeComparison[] = attributes.map((attribute) => {
+      const n = new Array<number>(groups.length).fill(0);
+      const count = new Array<number>(groups.length).fill(0);
+      for (const f of panelFaces) {
+        const d = f.decisions[attribute];
+        if (d === undefined) continue;
+        const i = gi.get(f.group) as number;
+        n[i]++;
+        if (d) count[i]++;
+      }
+      const rng = createRng(hashSeed(seed, level ?? '\u0000all', attribute));
+      const test = testEqualPrevalence(
+        groups.map((_, i) => [count[i], n[i] - count[i]]),
+        rng,
+        options.monteCarloReplicates ?? 9999,
+      );
+
+      let correction: AttributeComparison['correction'] = null;
+      let boot: ReturnType<typeof bootstrapCorrected> | null = null;
+      if (options.validation) {
+        const v = options.validation[attribute];
+        const problem = v ? correctionProblem(v) : 'no validation counts for this attribute in the model sidecar';
+        if (problem) correction = { unavailable: problem };
+        else {
+          boot = bootstrapCorrected(groups.map((_, i) => ({ count: count[i], n: n[i] })), v, { replicates: B, confidence, rng });
+          correction = { sensitivity: boot.sensitivity, specificity: boot.specificity, dropped: boot.dropped };
+        }
+      }
+
+      const groupRows: GroupPrevalence[] = groups.map((group, i) => ({
+        group,
+        n: n[i],
+        count: count[i],
+        prevalence: n[i] > 0 ? count[i] / n[i] : null,
+        wilson: n[i] > 0 ? wilsonInterval(count[i], n[i], confidence) : null,
+        corrected: boot ? boot.groups[i] : null,
+      }));
+
+      let largestDifference: LargestDifference | null = null;
+      let best = -1;
+      for (let i = 0; i < groups.length; i++) {
+        for (let j = i + 1; j < groups.length; j++) {
+          if (n[i] === 0 || n[j] === 0) continue;
+          const d = Math.abs(count[i] / n[i] - count[j] / n[j]);
+          if (d <= best) continue;
+          best = d;
+          const [hi, lo] = count[i] / n[i] >= count[j] / n[j] ? [i, j] : [j, i];
+          const nd = newcombeDifference(count[hi], n[hi], count[lo], n[lo], confidence);
+          largestDifference = {
+            higherGroup: groups[hi],
+            lowerGroup: groups[lo],
+            difference: nd.difference,
+            lower: nd.lower,
+            upper: nd.upper,
+            corrected: boot ? correctedDifference(boot, hi, lo, confidence) : null,
+          };
+        }
+      }
+      return { attribute, groups: groupRows, test, q: null, significant: false, largestDifference, rank: 0, correction };
+    });
+
+    const q = benjaminiHochberg(rows.map((r) => (r.test ? r.test.p : null)));
+    rows.forEach((r, i) => {
+      r.q = q[i];
+      r.significant = q[i] !== null && (q[i] as number) <= alpha;
+    });
+    rankAttributes(rows);
+    return { level, faces: facesPerGroup, attributes: rows };
+  }
+}
+
+function correctedDifference(
+  boot: ReturnType<typeof bootstrapCorrected>,
+  hi: number,
+  lo: number,
+  confidence: number,
+): LargestDifference['corrected'] {
+  const a = boot.groups[hi];
+  const b = boot.groups[lo];
+  if (!a || !b) return null;
+  const ra = boot.replicates[hi];
+  const rb = boot.replicates[lo];
+  const diffs = new Float64Array(ra.length);
+  for (let k = 0; k < ra.length; k++) diffs[k] = ra[k] - rb[k];
+  diffs.sort();
+  const tail = (1 - confidence) / 2;
+  return { difference: a.estimate - b.estimate, lower: quantileSorted(diffs, tail), upper: quantileSorted(diffs, 1 - tail) };
+}
+
+/**
+ * Rank attributes by how much they differ between groups: attributes flagged by the FDR
+ * procedure come first, each block ordered by the largest pairwise difference in prevalence
+ * (largest first), ties broken by q then by name. Sets `rank` (1-based) in place.
+ */
+export function rankAttributes(rows: AttributeComparison[]): void {
+  const order = [...rows].sort((x, y) => {
+    if (x.significant !== y.significant) return x.significant ? -1 : 1;
+    const dx = x.largestDifference?.difference ?? -1;
+    const dy = y.largestDifference?.difference ?? -1;
+    if (dx !== dy) return dy - dx;
+    const qx = x.q ?? 2;
+    const qy = y.q ?? 2;
+    if (qx !== qy) return qx - qy;
+    return x.attribute < y.attribute ? -1 : x.attribute > y.attribute ? 1 : 0;
+  });
+  order.forEach((r, i) => (r.rank = i + 1));
+}
+
+/** A 32-bit seed from the user's seed, the panel and the attribute (FNV-1a), so draws don't depend on processing order. */
+function hashSeed(seed: number, level: string, attribute: string): number {
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (const ch of `${level}\u0001${attribute}`) {
+    h ^= ch.codePointAt(0) as number;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}

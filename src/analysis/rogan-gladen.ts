@@ -1,0 +1,186 @@
+/**
+ * Misclassification-corrected prevalence: the Rogan–Gladen estimator and a parametric bootstrap
+ * interval that carries the uncertainty of both the sample and the validation counts behind
+ * sensitivity and specificity.
+ */
+
+import type { Rng } from './random.js';
+import type { Interval } from './wilson.js';
+
+/** Confusion counts of one attribute on a labelled validation set (positives = label true). */
+export interface ValidationCounts {
+  tp: number;
+  fn: number;
+  tn: number;
+  fp: number;
+}
+
+/**
+ * Rogan–Gladen estimate of the true prevalence from the apparent prevalence (share of positive
+ * decisions) of a classifier with known sensitivity and specificity (Rogan & Gladen, "Estimating
+ * prevalence from the results of a screening test", American Journal of Epidemiology 107, 1978):
+ *
+ *   π̂ = (a + Sp − 1) / (Se + Sp − 1), clipped to [0, 1].
+ *
+ * It follows from a = Se·π + (1 − Sp)(1 − π), which holds when the classifier errs at the same
+ * rates in the sample as on the validation set (non-differential misclassification).
+ *
+ * @param apparent share of positive decisions, in [0, 1]
+ * @param sensitivity P(decision | attribute present), in [0, 1]
+ * @param specificity P(no decision | attribute absent), in [0, 1]
+ * @returns the clipped estimate in [0, 1]
+ * @throws RangeError when an argument is outside [0, 1], or when Se + Sp <= 1 (a classifier no
+ *   better than chance carries no information about prevalence)
+ */
+export function roganGladen(apparent: number, sensitivity: number, specificity: number): number {
+  for (const [name, v] of [['apparent', apparent], ['sensitivity', sensitivity], ['specificity', specificity]] as const) {
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`expected a number in [0, 1] for ${name} but received ${v}`);
+  }
+  const youden = sensitivity + specificity - 1;
+  if (!(youden > 0)) {
+    throw new RangeError(`expected sensitivity + specificity > 1 but received ${sensitivity} + ${specificity}`);
+  }
+  return clip01((apparent + specificity - 1) / youden);
+}
+
+/** Why a correction could not be made for an attribute, or null when it can. */
+export function correctionProblem(v: ValidationCounts): string | null {
+  for (const k of ['tp', 'fn', 'tn', 'fp'] as const) {
+    if (!Number.isInteger(v[k]) || v[k] < 0) return `validation ${k} is not a non-negative integer (${v[k]})`;
+  }
+  if (v.tp + v.fn === 0) return 'no positive examples in the validation split, so sensitivity is unknown';
+  if (v.tn + v.fp === 0) return 'no negative examples in the validation split, so specificity is unknown';
+  const se = v.tp / (v.tp + v.fn);
+  const sp = v.tn / (v.tn + v.fp);
+  if (se + sp <= 1) return `sensitivity + specificity = ${(se + sp).toFixed(3)} <= 1: the classifier is no better than chance`;
+  return null;
+}
+
+/** Options for {@link bootstrapCorrected}. */
+export interface BootstrapOptions {
+  /** Number of bootstrap replicates, a positive integer (default 2000). */
+  replicates?: number;
+  /** Two-sided level of the percentile intervals, in (0, 1) (default 0.95). */
+  confidence?: number;
+  rng: Rng;
+}
+
+/** Corrected prevalence of one group: point estimate and percentile bootstrap interval. */
+export interface CorrectedPrevalence extends Interval {
+  estimate: number;
+}
+
+/** What {@link bootstrapCorrected} returns. */
+export interface CorrectedBootstrap {
+  /** Sensitivity and specificity estimated from the validation counts. */
+  sensitivity: number;
+  specificity: number;
+  /** One entry per input group, in input order; null for a group with n = 0. */
+  groups: (CorrectedPrevalence | null)[];
+  /**
+   * The replicates, `replicates[g][b]` for group g and replicate b (clipped to [0, 1]); groups in
+   * one replicate share the same resampled Se and Sp, so differences between groups can be taken
+   * replicate by replicate. Replicates where the resampled Se + Sp <= 1 are dropped.
+   */
+  replicates: Float64Array[];
+  /** Replicates dropped because the resampled Se + Sp <= 1. */
+  dropped: number;
+}
+
+/**
+ * Rogan–Gladen corrected prevalence for several groups measured with one classifier, with a
+ * parametric bootstrap interval (Efron & Tibshirani, "An Introduction to the Bootstrap", 1993,
+ * percentile method). Each replicate redraws
+ *
+ * - every group's positive count:   x*  ~ Binomial(n, x / n),
+ * - the validation true positives:  tp* ~ Binomial(tp + fn, Se),
+ * - the validation true negatives:  tn* ~ Binomial(tn + fp, Sp),
+ *
+ * so the interval reflects both sampling error in the groups and estimation error in Se and Sp
+ * (the two sources that Lang & Reiczigel, "Confidence limits for prevalence of disease adjusted
+ * for estimated sensitivity and specificity", Preventive Veterinary Medicine 113, 2014, combine
+ * analytically). Each replicate's estimate is clipped to [0, 1] before taking percentiles.
+ *
+ * @param groups `{count, n}` per group: positive decisions and faces, integers with 0 <= count <= n
+ * @param validation the attribute's confusion counts on the validation split
+ * @returns estimates, intervals and the replicate matrix (see {@link CorrectedBootstrap})
+ * @throws RangeError when counts are invalid, when {@link correctionProblem} reports a problem,
+ *   or when replicates/confidence are out of range
+ */
+export function bootstrapCorrected(
+  groups: { count: number; n: number }[],
+  validation: ValidationCounts,
+  options: BootstrapOptions,
+): CorrectedBootstrap {
+  const problem = correctionProblem(validation);
+  if (problem) throw new RangeError(problem);
+  const B = options.replicates ?? 2000;
+  if (!Number.isInteger(B) || B <= 0) throw new RangeError(`expected a positive integer for replicates but received ${B}`);
+  const confidence = options.confidence ?? 0.95;
+  if (!(confidence > 0 && confidence < 1)) {
+    throw new RangeError(`expected a number in (0, 1) for confidence but received ${confidence}`);
+  }
+  for (const g of groups) {
+    if (!Number.isInteger(g.n) || g.n < 0 || !Number.isInteger(g.count) || g.count < 0 || g.count > g.n) {
+      throw new RangeError(`expected integers 0 <= count <= n but received count ${g.count}, n ${g.n}`);
+    }
+  }
+  const { rng } = options;
+  const nPos = validation.tp + validation.fn;
+  const nNeg = validation.tn + validation.fp;
+  const se = validation.tp / nPos;
+  const sp = validation.tn / nNeg;
+
+  const reps = groups.map(() => new Float64Array(B));
+  let kept = 0;
+  let dropped = 0;
+  for (let b = 0; b < B; b++) {
+    const seB = rng.binomial(nPos, se) / nPos;
+    const spB = rng.binomial(nNeg, sp) / nNeg;
+    const youden = seB + spB - 1;
+    const draws = groups.map((g) => (g.n === 0 ? NaN : rng.binomial(g.n, g.count / g.n) / g.n));
+    if (!(youden > 0)) {
+      dropped++;
+      continue;
+    }
+    for (let g = 0; g < groups.length; g++) reps[g][kept] = clip01((draws[g] + spB - 1) / youden);
+    kept++;
+  }
+  const replicates = reps.map((r) => r.slice(0, kept));
+  const alpha = 1 - confidence;
+  return {
+    sensitivity: se,
+    specificity: sp,
+    groups: groups.map((g, i) => {
+      if (g.n === 0 || kept === 0) return null;
+      const sorted = Float64Array.from(replicates[i]).sort();
+      return {
+        estimate: roganGladen(g.count / g.n, se, sp),
+        lower: quantileSorted(sorted, alpha / 2),
+        upper: quantileSorted(sorted, 1 - alpha / 2),
+      };
+    }),
+    replicates,
+    dropped,
+  };
+}
+
+/**
+ * Quantile of an ascending-sorted sample by linear interpolation between order statistics
+ * (Hyndman & Fan 1996, type 7; R's default).
+ * @param sorted ascending, non-empty
+ * @param q in [0, 1]
+ * @throws RangeError when the sample is empty or q is outside [0, 1]
+ */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) throw new RangeError('expected a non-empty sample');
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`expected a number in [0, 1] for q but received ${q}`);
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+function clip01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/analysis/random.js';
+import { bootstrapCorrected, correctionProblem, quantileSorted, roganGladen } from '../../src/analysis/rogan-gladen.js';
+
+describe('roganGladen', () => {
+  it('inverts a = Se p + (1 - Sp)(1 - p)', () => {
+    for (const [p, se, sp] of [[0.3, 0.85, 0.9], [0.02, 0.6, 0.99], [0.9, 0.95, 0.7]]) {
+      const a = se * p + (1 - sp) * (1 - p);
+      expect(roganGladen(a, se, sp)).toBeCloseTo(p, 12);
+    }
+    // Worked example: a = 0.40, Se = 0.80, Sp = 0.90 -> (0.40 + 0.90 - 1) / 0.70 = 0.428571.
+    expect(roganGladen(0.4, 0.8, 0.9)).toBeCloseTo(0.4285714286, 10);
+  });
+  it('clips to [0, 1]', () => {
+    expect(roganGladen(0.01, 0.8, 0.95)).toBe(0);
+    expect(roganGladen(0.99, 0.9, 0.95)).toBe(1);
+  });
+  it('rejects chance-level classifiers and out-of-range input', () => {
+    expect(() => roganGladen(0.3, 0.5, 0.5)).toThrow(/> 1/);
+    expect(() => roganGladen(1.2, 0.9, 0.9)).toThrow(/apparent/);
+    expect(correctionProblem({ tp: 0, fn: 0, tn: 5, fp: 1 })).toMatch(/sensitivity is unknown/);
+    expect(correctionProblem({ tp: 3, fn: 7, tn: 5, fp: 5 })).toMatch(/no better than chance/);
+    expect(correctionProblem({ tp: 8, fn: 2, tn: 9, fp: 1 })).toBeNull();
+  });
+});
+
+describe('quantileSorted', () => {
+  it('is R type 7', () => {
+    const x = [1, 2, 3, 4, 10];
+    expect(quantileSorted(x, 0)).toBe(1);
+    expect(quantileSorted(x, 0.5)).toBe(3);
+    expect(quantileSorted(x, 0.9)).toBeCloseTo(7.6, 12);
+    expect(quantileSorted(x, 1)).toBe(10);
+  });
+});
+
+describe('bootstrapCorrected', () => {
+  const validation = { tp: 850, fn: 150, tn: 2700, fp: 300 };
+  it('gives the RG estimate inside its interval and is reproducible', () => {
+    const groups = [{ count: 120, n: 400 }, { count: 50, n: 300 }, { count: 0, n: 0 }];
+    const a = bootstrapCorrected(groups, validation, { replicates: 500, rng: createRng(9) });
+    const b = bootstrapCorrected(groups, validation, { replicates: 500, rng: createRng(9) });
+    expect(a.groups).toEqual(b.groups);
+    expect(a.sensitivity).toBeCloseTo(0.85, 12);
+    expect(a.specificity).toBeCloseTo(0.9, 12);
+    const g = a.groups[0]!;
+    expect(g.estimate).toBeCloseTo((0.3 + 0.9 - 1) / 0.75, 12);
+    expect(g.lower).toBeLessThan(g.estimate);
+    expect(g.upper).toBeGreaterThan(g.estimate);
+    expect(a.groups[2]).toBeNull();
+    expect(a.replicates[0].length).toBe(500);
+  });
+  it('is wider when the validation set is small', () => {
+    const g = [{ count: 300, n: 1000 }];
+    const big = bootstrapCorrected(g, validation, { replicates: 1000, rng: createRng(1) }).groups[0]!;
+    const small = bootstrapCorrected(g, { tp: 17, fn: 3, tn: 54, fp: 6 }, { replicates: 1000, rng: createRng(1) }).groups[0]!;
+    expect(small.upper - small.lower).toBeGreaterThan(1.5 * (big.upper - big.lower));
+  });
+  it('rejects bad input', () => {
+    expect(() => bootstrapCorrected([{ count: 5, n: 3 }], validation, { rng: createRng(1) })).toThrow(RangeError);
+    expect(() => bootstrapCorrected([{ count: 1, n: 3 }], { tp: 1, fn: 1, tn: 1, fp: 1 }, { rng: createRng(1) })).toThrow(/chance/);
+    expect(() => bootstrapCorrected([{ count: 1, n: 3 }], validation, { rng: createRng(1), replicates: 0 })).toThrow(/replicates/);
+  });
+
+  it('covers the true prevalence about 95% of the time on synthetic data with known Se and Sp', () => {
+    // Scenarios like the attribute model's: moderate Se/Sp, validation sets of hundreds to
+    // thousands, groups of hundreds of faces. 3 x 400 trials: SE of the coverage ~0.0063.
+    const scenarios = [
+      { p: 0.3, se: 0.85, sp: 0.9, n: 500, vpos: 2000, vneg: 6000 },
+      { p: 0.1, se: 0.7, sp: 0.95, n: 1000, vpos: 1000, vneg: 9000 },
+      { p: 0.5, se: 0.9, sp: 0.9, n: 200, vpos: 500, vneg: 500 },
+    ];
+    const rng = createRng(2024);
+    let covered = 0;
+    let trials = 0;
+    for (const s of scenarios) {
+      for (let t = 0; t < 400; t++) {
+        const tp = rng.binomial(s.vpos, s.se);
+        const tn = rng.binomial(s.vneg, s.sp);
+        const count = rng.binomial(s.n, s.se * s.p + (1 - s.sp) * (1 - s.p));
+        const g = bootstrapCorrected([{ count, n: s.n }], { tp, fn: s.vpos - tp, tn, fp: s.vneg - tn }, { replicates: 1000, rng }).groups[0]!;
+        if (g.lower <= s.p && s.p <= g.upper) covered++;
+        trials++;
+      }
+    }
+    const coverage = covered / trials;
+    console.log(`synthetic coverage of the 95% corrected interval: ${coverage.toFixed(3)} (${trials} trials)`);
+    expect(coverage).toBeGreaterThan(0.93);
+    expect(coverage).toBeLessThan(0.975);
+  });
+
+  it('resampling the validation counts matters: without it a small validation set under-covers', () => {
+    // 40 positive and 160 negative validation images: Se and Sp are themselves uncertain.
+    // "Fixed" scales the validation counts by 1000, i.e. treats Se and Sp as known exactly.
+    const rng = createRng(77);
+    const s = { p: 0.3, se: 0.8, sp: 0.9, n: 2000, vpos: 40, vneg: 160 };
+    let covered = 0;
+    let coveredFixed = 0;
+    for (let t = 0; t < 400; t++) {
+      const tp = rng.binomial(s.vpos, s.se);
+      const tn = rng.binomial(s.vneg, s.sp);
+      const count = rng.binomial(s.n, s.se * s.p + (1 - s.sp) * (1 - s.p));
+      const v = { tp, fn: s.vpos - tp, tn, fp: s.vneg - tn };
+      const vFixed = { tp: tp * 1000, fn: (s.vpos - tp) * 1000, tn: tn * 1000, fp: (s.vneg - tn) * 1000 };
+      const g = bootstrapCorrected([{ count, n: s.n }], v, { replicates: 1000, rng }).groups[0]!;
+      const f = bootstrapCorrected([{ count, n: s.n }], vFixed, { replicates: 1000, rng }).groups[0]!;
+      if (g.lower <= s.p && s.p <= g.upper) covered++;
+      if (f.lower <= s.p && s.p <= f.upper) coveredFixed++;
+    }
+    console.log(`200-image validation set: coverage ${(covered / 400).toFixed(3)} resampling Se/Sp, ${(coveredFixed / 400).toFixed(3)} treating them as known`);
+    expect(covered / 400).toBeGreaterThan(0.9);
+    expect(coveredFixed / 400).toBeLessThan(0.8);
+  });
+});
