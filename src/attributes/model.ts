@@ -1,0 +1,123 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import type { RgbImage } from '../image/decode.js';
+import type { ModelRunner } from '../runtime/onnx.js';
+import { loadOnnxModel, type OnnxLoadOptions } from '../runtime/onnx-node.js';
+import type { AttributeDecisions, AttributeScores } from '../types.js';
+import { TEMPLATE_HEIGHT, TEMPLATE_WIDTH } from '../align/template.js';
+import { parseSidecar, type Sidecar } from './sidecar.js';
+
+/** The model shipped in this package: `models/celeba-attributes/` beside `dist/` and `src/`. */
+export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/celeba-attributes');
+
+/** The attribute model's answer for one face. */
+export interface AttributePrediction {
+  attributes: AttributeScores;
+  decisions: AttributeDecisions;
+}
+
+/**
+ * The attribute classifier: an ONNX model with 40 outputs plus its JSON sidecar (see {@link Sidecar}).
+ * Input: canonical 178x218 crops from `alignFace`; the sidecar's `input.region` of each crop is resized to the
+ * model's input size with sharp (linear, antialiased — the same family as PIL's bilinear used in training),
+ * normalised `(pixel/255 - mean) / std` per channel, laid out NCHW, and run as one batch.
+ */
+export class AttributeModel {
+  constructor(
+    readonly sidecar: Sidecar,
+    private readonly runner: ModelRunner,
+  ) {}
+
+  /**
+   * Load `attributes.json` and its ONNX file from a model folder.
+   * @throws Error naming the file when the sidecar is missing or invalid or the ONNX file cannot be loaded.
+   */
+  static async load(dir: string = DEFAULT_MODEL_DIR, options: OnnxLoadOptions = {}): Promise<AttributeModel> {
+    const sidecarPath = join(dir, 'attributes.json');
+    let text: string;
+    try {
+      text = await readFile(sidecarPath, 'utf8');
+    } catch {
+      throw new Error(`${sidecarPath}: attribute model sidecar not found (expected attributes.json and its ONNX file in ${dir})`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${sidecarPath}: not valid JSON (${(err as Error).message})`);
+    }
+    const sidecar = parseSidecar(json, sidecarPath);
+    const runner = await loadOnnxModel(join(dir, sidecar.model), options);
+    return new AttributeModel(sidecar, runner);
+  }
+
+  /** Attribute names in output order (CelebA's). */
+  get names(): readonly string[] {
+    return this.sidecar.attributes;
+  }
+
+  /**
+   * The float32 input tensor data for one canonical crop, `3 * H * W` (NCHW) or `H * W * 3` (NHWC) values.
+   * @throws RangeError when the crop is not 178x218.
+   */
+  async preprocess(crop: RgbImage): Promise<Float32Array> {
+    if (crop.width !== TEMPLATE_WIDTH || crop.height !== TEMPLATE_HEIGHT) {
+      throw new RangeError(`expected a ${TEMPLATE_WIDTH}x${TEMPLATE_HEIGHT} canonical crop but received ${crop.width}x${crop.height}`);
+    }
+    const { width: W, height: H, region: r, mean, std, layout } = this.sidecar.input;
+    const left = Math.round(r.x), top = Math.round(r.y), rw = Math.round(r.width), rh = Math.round(r.height);
+    const px = await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } })
+      .extract({ left, top, width: rw, height: rh })
+      .resize(W, H, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    const out = new Float32Array(3 * W * H);
+    for (let i = 0; i < W * H; i++) {
+      for (let c = 0; c < 3; c++) {
+        const v = (px[3 * i + c] / 255 - mean[c]) / std[c];
+        if (layout === 'NCHW') out[c * W * H + i] = v;
+        else out[3 * i + c] = v;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Predict the 40 attributes for a batch of canonical crops.
+   * @returns one prediction per crop, in order; probabilities in [0, 1] (with the sidecar's per-attribute
+   *   temperature applied when present); decisions `probability >= threshold`.
+   */
+  async predict(crops: readonly RgbImage[]): Promise<AttributePrediction[]> {
+    if (crops.length === 0) return [];
+    const { width: W, height: H, layout } = this.sidecar.input;
+    const per = 3 * W * H;
+    const batch = new Float32Array(per * crops.length);
+    for (let i = 0; i < crops.length; i++) batch.set(await this.preprocess(crops[i]), i * per);
+    const dims = layout === 'NCHW' ? [crops.length, 3, H, W] : [crops.length, H, W, 3];
+    const inputName = this.sidecar.input.input_name ?? this.runner.inputNames[0];
+    const res = await this.runner.run({ [inputName]: { data: batch, dims } });
+    const out = res[this.runner.outputNames[0]].data;
+    const names = this.names;
+    const n = names.length;
+    if (out.length !== n * crops.length) throw new Error(`attribute model returned ${out.length} values for ${crops.length} faces, expected ${n * crops.length}`);
+    return crops.map((_, i) => {
+      const attributes: AttributeScores = {};
+      const decisions: AttributeDecisions = {};
+      for (let k = 0; k < n; k++) {
+        const name = names[k];
+        let p = out[i * n + k];
+        const T = this.sidecar.temperature?.[name];
+        if (this.sidecar.output === 'logits') p = 1 / (1 + Math.exp(-p / (T ?? 1)));
+        else if (T !== undefined && T !== 1) {
+          const q = Math.min(Math.max(p, 1e-7), 1 - 1e-7);
+          p = 1 / (1 + Math.exp(-Math.log(q / (1 - q)) / T));
+        }
+        attributes[name] = p;
+        decisions[name] = p >= this.sidecar.thresholds[name];
+      }
+      return { attributes, decisions };
+    });
+  }
+}

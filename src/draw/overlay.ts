@@ -1,0 +1,59 @@
+import sharp from 'sharp';
+import type { RgbImage } from '../image/decode.js';
+import type { Detection, Face } from '../types.js';
+
+/** Options for {@link renderOverlay}. */
+export interface OverlayOptions {
+  /** How many of each face's most probable positive attributes to print beside it. Default 4. */
+  topAttributes?: number;
+}
+
+const LANDMARK_COLOURS = ['#00e5ff', '#00e5ff', '#ffea00', '#ff4081', '#76ff03', '#76ff03'];
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+}
+
+/**
+ * The lines of text drawn beside a face: its index and detector score, then the `top` attributes
+ * decided positive, by descending probability (e.g. `Smiling 0.97`).
+ */
+export function faceLabelLines(face: Detection | Face, index: number, top: number): string[] {
+  const lines = [`#${index} face ${face.score.toFixed(2)}`];
+  if ('attributes' in face) {
+    const pos = Object.entries(face.attributes)
+      .filter(([name]) => face.decisions[name])
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top);
+    for (const [name, p] of pos) lines.push(`${name} ${p.toFixed(2)}`);
+  }
+  return lines;
+}
+
+/**
+ * Draw boxes, the six keypoints and the top attributes of each face over the photo, as PNG bytes.
+ * Line widths and font size scale with the photo size. Rendering uses sharp's SVG compositing (librsvg).
+ */
+export async function renderOverlay(image: RgbImage, faces: readonly (Detection | Face)[], options: OverlayOptions = {}): Promise<Buffer> {
+  const top = options.topAttributes ?? 4;
+  const unit = Math.max(1, Math.max(image.width, image.height) / 512);
+  const stroke = 2 * unit;
+  const font = 11 * unit;
+  const parts: string[] = [];
+  faces.forEach((f, i) => {
+    const b = f.box;
+    parts.push(`<rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="none" stroke="#ffea00" stroke-width="${stroke}"/>`);
+    f.landmarks.forEach(([x, y], k) => parts.push(`<circle cx="${x}" cy="${y}" r="${2.5 * unit}" fill="${LANDMARK_COLOURS[k]}" stroke="#000" stroke-width="${unit * 0.5}"/>`));
+    const lines = faceLabelLines(f, i, top);
+    const tx = b.x;
+    const ty = b.y + b.height + font * 1.1;
+    const boxW = Math.max(...lines.map((l) => l.length)) * font * 0.6 + 4 * unit;
+    parts.push(`<rect x="${tx}" y="${ty - font}" width="${boxW}" height="${lines.length * font * 1.2 + 2 * unit}" fill="#000" fill-opacity="0.6"/>`);
+    lines.forEach((l, j) => parts.push(`<text x="${tx + 2 * unit}" y="${ty + j * font * 1.2}" font-family="DejaVu Sans Mono, monospace" font-size="${font}" fill="#fff">${esc(l)}</text>`));
+  });
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${image.width}" height="${image.height}">${parts.join('')}</svg>`;
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+    .png()
+    .toBuffer();
+}

@@ -1,0 +1,129 @@
+import { readFile, stat } from 'node:fs/promises';
+import sharp from 'sharp';
+
+/** Default refusal limit for decoded images: 100 megapixels (width x height). */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/**
+ * 8-bit sRGB pixels, 3 channels interleaved (RGBRGB…), row-major, top row first.
+ * `data.length === width * height * 3`. Orientation is already applied (EXIF), alpha is flattened on white.
+ */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Options for {@link decodeImage}. */
+export interface DecodeOptions {
+  /** Refuse images whose width x height exceeds this many pixels, before decoding the pixels. Default 100 megapixels. */
+  maxPixels?: number;
+}
+
+/**
+ * Stable error codes for photos that cannot be read. Each error record carries one of these.
+ * - `not_found`: the path does not exist.
+ * - `not_a_file`: the path is a directory or other non-regular file.
+ * - `permission_denied`: the file cannot be opened for reading.
+ * - `empty_file`: zero bytes.
+ * - `unsupported_format`: the bytes are not an image format we decode (includes text named .jpg).
+ * - `too_many_pixels`: the declared size exceeds the pixel limit (decompression-bomb guard).
+ * - `corrupt_image`: the format is recognised but the data is damaged (e.g. a truncated JPEG).
+ */
+export type DecodeErrorCode =
+  | 'not_found'
+  | 'not_a_file'
+  | 'permission_denied'
+  | 'empty_file'
+  | 'unsupported_format'
+  | 'too_many_pixels'
+  | 'corrupt_image';
+
+/** A photo that could not be decoded; `message` names the file and the reason. */
+export class DecodeError extends Error {
+  constructor(
+    readonly code: DecodeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+/** Formats sharp reads that we accept. SVG is refused: rendering it could fetch URLs or read local files. */
+const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'heif', 'avif']);
+
+/**
+ * Read and decode one photo into 8-bit sRGB RGB pixels with sharp: applies EXIF orientation,
+ * converts any colour space (grayscale, CMYK, 16-bit) to 8-bit sRGB, flattens alpha on white,
+ * takes the first frame of animated images.
+ *
+ * @param path file path; used in every error message.
+ * @throws DecodeError with a stable `code` (see {@link DecodeErrorCode}) naming the file and the reason.
+ */
+export async function decodeImageFile(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
+  let bytes: Buffer;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new DecodeError('not_a_file', `${path}: not a regular file`);
+    bytes = await readFile(path);
+  } catch (err) {
+    if (err instanceof DecodeError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DecodeError('not_found', `${path}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new DecodeError('permission_denied', `${path}: permission denied`);
+    if (code === 'EISDIR') throw new DecodeError('not_a_file', `${path}: is a directory`);
+    if (code === 'ELOOP') throw new DecodeError('not_found', `${path}: too many levels of symbolic links`);
+    throw new DecodeError('not_found', `${path}: cannot read (${(err as Error).message})`);
+  }
+  return decodeImageBuffer(bytes, path, options);
+}
+
+/**
+ * Decode an in-memory encoded image (JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF where sharp has them).
+ * @param name used in error messages (usually the file path).
+ * @throws DecodeError as {@link decodeImageFile}.
+ */
+export async function decodeImageBuffer(bytes: Buffer, name: string, options: DecodeOptions = {}): Promise<RgbImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isFinite(maxPixels) || maxPixels <= 0) {
+    throw new RangeError(`expected a positive number for maxPixels but received ${maxPixels}`);
+  }
+  if (bytes.length === 0) throw new DecodeError('empty_file', `${name}: empty file (0 bytes)`);
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { failOn: 'none' }).metadata();
+  } catch (err) {
+    throw new DecodeError('unsupported_format', `${name}: not a readable image (${shortMessage(err)})`);
+  }
+  if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) {
+    throw new DecodeError('unsupported_format', `${name}: unsupported image format "${meta.format ?? 'unknown'}"`);
+  }
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0;
+  if (w * h > maxPixels) {
+    throw new DecodeError(
+      'too_many_pixels',
+      `${name}: ${w}x${h} = ${(w * h / 1e6).toFixed(1)} megapixels exceeds the limit of ${(maxPixels / 1e6).toFixed(1)} megapixels`,
+    );
+  }
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels, pages: 1 })
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  } catch (err) {
+    const msg = shortMessage(err);
+    if (/pixel limit/i.test(msg)) throw new DecodeError('too_many_pixels', `${name}: ${msg}`);
+    throw new DecodeError('corrupt_image', `${name}: damaged ${meta.format} data (${msg})`);
+  }
+}
+
+function shortMessage(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0].trim();
+}

@@ -1,0 +1,17 @@
+import sharp from 'sharp';
+import type { RgbImage } from './decode.js';
+
+/**
+ * Resize RGB pixels to exactly `width` x `height` with sharp (antialiased; `kernel` as sharp's, default
+ * 'linear'). Used for the detector's image pyramid and for the attribute model's input.
+ * @throws RangeError for non-positive sizes.
+ */
+export async function resizeRgb(image: RgbImage, width: number, height: number, kernel: keyof sharp.KernelEnum = 'linear'): Promise<RgbImage> {
+  if (!(width > 0 && height > 0)) throw new RangeError(`expected positive size but received ${width}x${height}`);
+  if (width === image.width && height === image.height) return image;
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}

@@ -1,0 +1,19 @@
+/**
+ * facetally's library API.
+ *
+ * @example
+ * import { tag } from 'facetally';
+ * const records = await tag(['photos/']);           // PhotoResult[]; models load once
+ * for (const r of records) console.log(r.path, r.faces.map((f) => f.decisions.Smiling));
+ */
+export * from './types.js';
+export { tag, tagFiles, Tagger, type TagOptions, type DetectedPhoto } from './pipeline/tag.js';
+export { cropFiles, cropName, type CropManifestLine, type CropOptions } from './pipeline/crop.js';
+export { listPhotos, IMAGE_EXTENSIONS } from './pipeline/files.js';
+export { decodeImageFile, decodeImageBuffer, DecodeError, DEFAULT_MAX_PIXELS, type RgbImage, type DecodeOptions, type DecodeErrorCode } from './image/decode.js';
+export { createDetector, BlazeFaceDetector, DEFAULT_DETECT_OPTIONS, type DetectOptions, weightedNonMaxSuppression, iou, decodeHead } from './detect/index.js';
+export { alignFace, alignmentTransform, estimateSimilarity, applySimilarity, invertSimilarity, warpSimilarity, TEMPLATE_POINTS, TEMPLATE_WIDTH, TEMPLATE_HEIGHT, type Similarity, type AlignedFace } from './align/index.js';
+export { AttributeModel, DEFAULT_MODEL_DIR, type AttributePrediction } from './attributes/model.js';
+export { CELEBA_ATTRIBUTES, type CelebaAttribute } from './attributes/names.js';
+export { parseSidecar, type Sidecar } from './attributes/sidecar.js';
+export { renderOverlay } from './draw/overlay.js';

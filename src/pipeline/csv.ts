@@ -1,0 +1,38 @@
+import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
+import type { PhotoResult } from '../types.js';
+
+/** Quote a CSV field per RFC 4180 when it contains a comma, quote or line break. */
+export function csvField(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Header of `tag --format csv`: photo columns, face geometry (box and the six keypoints), error code and
+ * message, then each attribute's probability (`<name>`) and decision (`<name>_decision`, 1 or 0).
+ */
+export function tagCsvHeader(names: readonly string[] = CELEBA_ATTRIBUTES): string {
+  const lm = Array.from({ length: 6 }, (_, k) => [`landmark${k}_x`, `landmark${k}_y`]).flat();
+  return ['path', 'width', 'height', 'face', 'score', 'box_x', 'box_y', 'box_width', 'box_height', ...lm, 'error_code', 'error_message', ...names, ...names.map((n) => `${n}_decision`)].join(',');
+}
+
+/**
+ * CSV rows for one photo record: one row per face; a photo with no face (or an error) still gets one row with
+ * empty face columns, so every photo appears in the file.
+ */
+export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATTRIBUTES): string[] {
+  const base = [csvField(r.path), r.width, r.height];
+  if (r.faces.length === 0) {
+    const empty = new Array(6 + 12).fill('');
+    return [[...base, ...empty, csvField(r.error?.code), csvField(r.error?.message), ...new Array(names.length * 2).fill('')].join(',')];
+  }
+  return r.faces.map((f, i) =>
+    [
+      ...base, i, f.score, f.box.x, f.box.y, f.box.width, f.box.height,
+      ...f.landmarks.flat(), '', '',
+      ...names.map((n) => f.attributes[n]?.toFixed(4) ?? ''),
+      ...names.map((n) => (f.decisions[n] === undefined ? '' : f.decisions[n] ? 1 : 0)),
+    ].join(','),
+  );
+}

@@ -1,0 +1,72 @@
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+
+/** File extensions picked up when recursing folders (case-insensitive). Files named explicitly are always taken. */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.heic', '.heif', '.avif', '.svg']);
+
+/** A listed input: a photo path, or a problem met while listing (a missing path, a symlink loop). */
+export type ListedInput = { path: string; root: string; problem?: { code: string; message: string } };
+
+/**
+ * `root` is the input argument the path was found under (the folder, or the file itself).
+ * List the photos named by `inputs`, in a stable order: files as given; folders recursively, entries sorted
+ * by name, keeping files whose extension is in {@link IMAGE_EXTENSIONS}. Streams (an async generator), so a
+ * folder of a million photos is never held in memory beyond one directory's listing.
+ * Symbolic links to folders are followed once; a link back to a folder already being listed is reported as a
+ * `symlink_loop` problem instead of recursing forever. A missing input is reported as `not_found`.
+ */
+export async function* listPhotos(inputs: readonly string[]): AsyncGenerator<ListedInput> {
+  for (const input of inputs) {
+    let st;
+    try {
+      st = await stat(input);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') yield { path: input, root: input, problem: { code: 'symlink_loop', message: `${input}: symbolic link loop` } };
+      else yield { path: input, root: input }; // let the decoder report not_found / permission_denied with its stable code
+      continue;
+    }
+    if (st.isDirectory()) yield* walk(input, input, new Set([await realpath(input)]));
+    else yield { path: input, root: input };
+  }
+}
+
+async function* walk(root: string, dir: string, ancestors: Set<string>): AsyncGenerator<ListedInput> {
+  let entries: string[];
+  try {
+    entries = (await readdir(dir)).sort();
+  } catch (err) {
+    yield { path: dir, root, problem: { code: 'permission_denied', message: `${dir}: cannot list folder (${(err as Error).message})` } };
+    return;
+  }
+  for (const name of entries) {
+    const p = join(dir, name);
+    let st;
+    try {
+      st = await stat(p);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const isLink = await lstat(p).then((l) => l.isSymbolicLink(), () => false);
+      if (code === 'ELOOP') yield { path: p, root, problem: { code: 'symlink_loop', message: `${p}: symbolic link loop` } };
+      else if (isLink) yield { path: p, root, problem: { code: 'not_found', message: `${p}: broken symbolic link` } };
+      else if (IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) yield { path: p, root };
+      continue;
+    }
+    if (st.isDirectory()) {
+      const real = await realpath(p);
+      if (ancestors.has(real)) {
+        yield { path: p, root, problem: { code: 'symlink_loop', message: `${p}: symbolic link loop (points back to ${real})` } };
+        continue;
+      }
+      if (IMAGE_EXTENSIONS.has(extname(name).toLowerCase()) && !(await lstat(p)).isSymbolicLink()) {
+        // A folder named like a photo: report it rather than silently recursing as if it were a photo.
+        yield { path: p, root, problem: { code: 'not_a_file', message: `${p}: is a directory named like a photo` } };
+      }
+      ancestors.add(real);
+      yield* walk(root, p, ancestors);
+      ancestors.delete(real);
+    } else if (IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) {
+      yield { path: p, root };
+    }
+  }
+}

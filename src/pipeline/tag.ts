@@ -1,0 +1,119 @@
+import { alignFace, type AlignedFace } from '../align/index.js';
+import { AttributeModel, DEFAULT_MODEL_DIR } from '../attributes/model.js';
+import { createDetector, type BlazeFaceDetector, type DetectOptions } from '../detect/index.js';
+import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
+import type { Detection, Face, PhotoResult } from '../types.js';
+import { listPhotos } from './files.js';
+
+/** Options of the whole pipeline: decoding, detection, and which attribute model to use. */
+export interface TagOptions extends DetectOptions, DecodeOptions {
+  /** Folder with `attributes.json` + ONNX. Default: the model shipped in `models/celeba-attributes`. */
+  modelDir?: string;
+  /** onnxruntime intra-op threads per model. Default 1. */
+  threads?: number;
+}
+
+/** A photo decoded and its faces detected and aligned, before attributes. */
+export interface DetectedPhoto {
+  image: RgbImage;
+  faces: { detection: Detection; aligned: AlignedFace }[];
+}
+
+/**
+ * The photo → record pipeline: decode (sharp) → detect (BlazeFace, tiled pyramid) → align (similarity
+ * transform into the CelebA frame) → attributes (ONNX). Models load once in {@link Tagger.create} and are reused.
+ */
+export class Tagger {
+  private constructor(
+    readonly detector: BlazeFaceDetector,
+    readonly attributes: AttributeModel | null,
+    readonly options: TagOptions,
+  ) {}
+
+  /**
+   * Load the detector and, unless `withAttributes` is false, the attribute model.
+   * @throws Error naming the model file when a model cannot be loaded.
+   */
+  static async create(options: TagOptions = {}, withAttributes = true): Promise<Tagger> {
+    const detector = await createDetector({ threads: options.threads });
+    const attributes = withAttributes ? await AttributeModel.load(options.modelDir ?? DEFAULT_MODEL_DIR, { threads: options.threads }) : null;
+    return new Tagger(detector, attributes, options);
+  }
+
+  /** Decode, detect and align one photo. @throws DecodeError for unreadable photos. */
+  async detectFile(path: string): Promise<DetectedPhoto> {
+    const image = await decodeImageFile(path, this.options);
+    return this.detectImage(image);
+  }
+
+  /** Detect and align faces in decoded pixels. Faces come sorted by descending detector score. */
+  async detectImage(image: RgbImage): Promise<DetectedPhoto> {
+    const detections = await this.detector.detect(image, this.options);
+    return { image, faces: detections.map((detection) => ({ detection, aligned: alignFace(image, detection) })) };
+  }
+
+  /** Full analysis of decoded pixels: faces with their 40 attributes. @throws Error when no attribute model was loaded. */
+  async analyzeImage(image: RgbImage): Promise<Face[]> {
+    if (!this.attributes) throw new Error('Tagger was created without an attribute model');
+    const { faces } = await this.detectImage(image);
+    const preds = await this.attributes.predict(faces.map((f) => f.aligned.crop));
+    return faces.map((f, i) => ({ ...roundDetection(f.detection), ...preds[i] }));
+  }
+
+  /**
+   * Tag one photo. Never throws for a bad photo: unreadable input becomes a record with `faces: []` and
+   * `error: {code, message}` (codes: see DecodeErrorCode, plus `internal_error`).
+   */
+  async tagFile(path: string): Promise<PhotoResult> {
+    let image: RgbImage;
+    try {
+      image = await decodeImageFile(path, this.options);
+    } catch (err) {
+      return errorRecord(path, err);
+    }
+    try {
+      const faces = await this.analyzeImage(image);
+      return { path, width: image.width, height: image.height, faces, error: null };
+    } catch (err) {
+      return { ...errorRecord(path, err), width: image.width, height: image.height };
+    }
+  }
+}
+
+/** A record for a photo that produced no result. */
+export function errorRecord(path: string, err: unknown): PhotoResult {
+  const error =
+    err instanceof DecodeError
+      ? { code: err.code, message: err.message }
+      : { code: 'internal_error', message: `${path}: ${(err as Error)?.message ?? String(err)}` };
+  return { path, width: 0, height: 0, faces: [], error };
+}
+
+/** Round pixel geometry to 0.01 px and scores to 1e-4 so records stay compact and stable. */
+function roundDetection(d: Detection): Detection {
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  return {
+    box: { x: r2(d.box.x), y: r2(d.box.y), width: r2(d.box.width), height: r2(d.box.height) },
+    score: Math.round(d.score * 1e4) / 1e4,
+    landmarks: d.landmarks.map(([x, y]) => [r2(x), r2(y)]),
+  };
+}
+
+/**
+ * Tag every photo named by `inputs` (files, or folders searched recursively), one record per photo,
+ * in listing order. Records stream out as they are made.
+ */
+export async function* tagFiles(inputs: readonly string[], options: TagOptions = {}): AsyncGenerator<PhotoResult> {
+  const tagger = await Tagger.create(options);
+  for await (const item of listPhotos(inputs)) {
+    if (item.problem) yield { path: item.path, width: 0, height: 0, faces: [], error: item.problem };
+    else yield await tagger.tagFile(item.path);
+  }
+}
+
+/** Convenience: tag photos and collect all records. For large collections prefer {@link tagFiles}. */
+export async function tag(inputs: string | readonly string[], options: TagOptions = {}): Promise<PhotoResult[]> {
+  const out: PhotoResult[] = [];
+  for await (const r of tagFiles(typeof inputs === 'string' ? [inputs] : inputs, options)) out.push(r);
+  return out;
+}
