@@ -30,6 +30,12 @@ export function weightedNonMaxSuppression(detections: readonly Detection[], iouT
     const cluster: Detection[] = [];
     const rest: Detection[] = [];
     for (const d of remaining) (iou(top.box, d.box) > iouThreshold || d === top ? cluster : rest).push(d);
+    remaining.length = 0;
+    remaining.push(...rest);
+    if (cluster.length === 1) {
+      out.push(top);
+      continue;
+    }
     let wsum = 0;
     let x = 0, y = 0, w = 0, h = 0;
     const lm: Point[] = top.landmarks.map(() => [0, 0]);
@@ -44,8 +50,6 @@ export function weightedNonMaxSuppression(detections: readonly Detection[], iouT
       score: top.score,
       landmarks: lm.map(([px, py]) => [px / wsum, py / wsum] as Point),
     });
-    remaining.length = 0;
-    remaining.push(...rest);
   }
   return out;
 }

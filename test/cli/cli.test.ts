@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { CELEBA_ATTRIBUTES } from '../../src/attributes/names.js';
+import { repoRoot } from '../helpers/shared.js';
+
+const bin = join(repoRoot, 'bin', 'facetally.js');
+const example = join(repoRoot, 'examples', 'astronaut.png');
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('facetally command line (needs `npm run build`; `npm test` builds first)', () => {
+  it('dist/ is built', () => {
+    expect(existsSync(join(repoRoot, 'dist', 'cli', 'main.js'))).toBe(true);
+  });
+
+  it('--help on every command documents the exit codes', () => {
+    for (const args of [['--help'], ['tag', '--help'], ['crop', '--help'], ['draw', '--help']]) {
+      const r = run(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/Exit codes/);
+    }
+  });
+
+  it('bad usage exits 1 with a message', () => {
+    const r = run(['tag']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing required argument/);
+    const r2 = run(['tag', example, '--score-threshold', '3']);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/expected a number in \[0, 1\]/);
+  });
+
+  it('tag writes one JSON record per photo and exit 2 when a photo is unreadable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetally-cli-'));
+    copyFileSync(example, join(dir, 'a.png'));
+    writeFileSync(join(dir, 'b.jpg'), 'this is not a JPEG');
+    const r = run(['tag', dir]);
+    expect(r.code).toBe(2);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0].path).toBe(join(dir, 'a.png'));
+    expect([lines[0].width, lines[0].height]).toEqual([512, 512]);
+    expect(lines[0].faces).toHaveLength(1);
+    expect(Object.keys(lines[0].faces[0].attributes)).toEqual([...CELEBA_ATTRIBUTES]);
+    expect(lines[0].error).toBeNull();
+    expect(lines[1].faces).toEqual([]);
+    expect(lines[1].error.code).toBe('unsupported_format');
+    expect(lines[1].error.message).toContain('b.jpg');
+  });
+
+  it('tag --format csv writes one row per face with probabilities and decisions', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'facetally-cli-')), 'faces.csv');
+    const r = run(['tag', example, '--format', 'csv', '--out', out]);
+    expect(r.code).toBe(0);
+    const rows = readFileSync(out, 'utf8').trim().split('\n');
+    expect(rows).toHaveLength(2);
+    const header = rows[0].split(',');
+    expect(header.slice(0, 5)).toEqual(['path', 'width', 'height', 'face', 'score']);
+    expect(header).toContain('Smiling');
+    expect(header).toContain('Smiling_decision');
+    const row = rows[1].split(',');
+    expect(row[header.indexOf('face')]).toBe('0');
+    expect(['0', '1']).toContain(row[header.indexOf('Smiling_decision')]);
+  });
+
+  it('draw writes a PNG of the photo size; crop writes 178x218 crops and a manifest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetally-cli-'));
+    const png = join(dir, 'o.png');
+    const r = run(['draw', example, '--out', png]);
+    expect(r.code).toBe(0);
+    const meta = await sharp(png).metadata();
+    expect([meta.width, meta.height, meta.format]).toEqual([512, 512, 'png']);
+    const c = run(['crop', join(repoRoot, 'examples'), '--out', join(dir, 'crops')]);
+    expect(c.code).toBe(0);
+    const manifest = readFileSync(join(dir, 'crops', 'crops.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(manifest.map((m) => m.crop)).toEqual(['astronaut.png__face0.png', 'grace_hopper.jpg__face0.png']);
+    const cm = await sharp(join(dir, 'crops', manifest[0].crop)).metadata();
+    expect([cm.width, cm.height]).toEqual([178, 218]);
+  });
+});

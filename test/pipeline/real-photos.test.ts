@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Tagger } from '../../src/pipeline/tag.js';
+import type { PhotoResult } from '../../src/types.js';
+import { describeShared } from '../helpers/shared.js';
+
+interface Expected {
+  photos: Record<string, { faces: number; hard?: string; attributes?: Record<string, boolean> }>;
+}
+
+describeShared('real photos (../shared/data/photos/expected.json)', ['data/photos/expected.json'], ([expectedPath]) => {
+  const dir = join(expectedPath, '..');
+  const expected: Expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
+  const results = new Map<string, PhotoResult>();
+
+  beforeAll(async () => {
+    const tagger = await Tagger.create();
+    for (const name of Object.keys(expected.photos)) results.set(name, await tagger.tagFile(join(dir, name)));
+  });
+
+  for (const [name, exp] of Object.entries(expected.photos)) {
+    it(`${name}: ${exp.faces} face(s)${exp.hard ? ' (hard: a miss is tolerated and reported)' : ''}`, () => {
+      const r = results.get(name)!;
+      expect(r.error).toBeNull();
+      if (exp.hard) {
+        if (r.faces.length !== exp.faces) console.warn(`[real photos] hard photo ${name}: expected ${exp.faces} face(s), found ${r.faces.length} (${exp.hard})`);
+        expect(r.faces.length).toBeLessThanOrEqual(exp.faces);
+      } else {
+        expect(r.faces.length).toBe(exp.faces);
+      }
+    });
+    if (exp.attributes) {
+      it(`${name}: decisions agree with ${Object.keys(exp.attributes).join(', ')}`, () => {
+        const face = results.get(name)!.faces[0];
+        expect(face).toBeDefined();
+        const got = Object.fromEntries(Object.keys(exp.attributes!).map((a) => [a, face.decisions[a]]));
+        const probs = Object.fromEntries(Object.keys(exp.attributes!).map((a) => [a, face.attributes[a].toFixed(3)]));
+        expect(got, `probabilities ${JSON.stringify(probs)}`).toEqual(exp.attributes);
+      });
+    }
+  }
+
+  it('every face has a box inside the photo, a score in [0,1], 6 landmarks and 40 probabilities', () => {
+    for (const r of results.values()) {
+      for (const f of r.faces) {
+        expect(f.score).toBeGreaterThanOrEqual(0.75);
+        expect(f.score).toBeLessThanOrEqual(1);
+        expect(f.landmarks).toHaveLength(6);
+        expect(f.box.x + f.box.width / 2).toBeGreaterThan(0);
+        expect(f.box.x + f.box.width / 2).toBeLessThan(r.width);
+        expect(f.box.y + f.box.height / 2).toBeLessThan(r.height);
+        expect(Object.keys(f.attributes)).toHaveLength(40);
+        for (const p of Object.values(f.attributes)) expect(p >= 0 && p <= 1).toBe(true);
+      }
+    }
+  });
+});
