@@ -52,29 +52,41 @@ KNOWN = {
 @dataclass
 class DatasetSpec:
     name: str
-    manifest: Path
+    manifests: list[Path]
     labels: Path
     partition: Path
     images: Path | None = None  # directory of the input photos; used to count detector misses
     mapping: Path | None = None  # optional `idx orig_idx orig_file` map to the original CelebA file
 
-    def describe(self) -> dict:
-        return {k: (str(v) if v is not None else None) for k, v in self.__dict__.items()}
+    @property
+    def manifest(self) -> Path:
+        return self.manifests[0]
 
 
 def parse_spec(text: str, shared: Path = DEFAULT_SHARED) -> DatasetSpec:
-    """Parse `NAME=MANIFEST[,labels=PATH][,partition=PATH][,images=DIR][,mapping=PATH]`.
+    """Parse `NAME=MANIFEST[+MANIFEST...][,labels=PATH][,partition=PATH][,images=DIR][,mapping=PATH]`.
 
-    MANIFEST may be the crop directory (then `crops.jsonl` inside it). For the known dataset
+    A MANIFEST may be a crop directory: then its `crops.jsonl`, or, when there is none, all of its
+    `crops*.jsonl` (e.g. the per-shard manifests of a sharded `facetally crop`). For the known dataset
     names `celeba` and `celeba-hq` the other paths default to the files under `shared`.
     """
     if "=" not in text:
         raise ValueError(f"--data {text!r}: expected NAME=MANIFEST[,key=value...]")
     name, rest = text.split("=", 1)
     parts = rest.split(",")
-    manifest = Path(parts[0])
-    if manifest.is_dir():
-        manifest = manifest / "crops.jsonl"
+    manifests: list[Path] = []
+    for m in parts[0].split("+"):
+        mp = Path(m)
+        if mp.is_dir():
+            if (mp / "crops.jsonl").exists():
+                manifests.append(mp / "crops.jsonl")
+            else:
+                found = sorted(mp.glob("crops*.jsonl"))
+                if not found:
+                    raise ValueError(f"--data {text!r}: no crops*.jsonl in {mp}")
+                manifests += found
+        else:
+            manifests.append(mp)
     opts = dict(KNOWN.get(name, {}))
     opts = {k: str(shared / v) for k, v in opts.items()}
     for p in parts[1:]:
@@ -87,7 +99,7 @@ def parse_spec(text: str, shared: Path = DEFAULT_SHARED) -> DatasetSpec:
             raise ValueError(f"--data {text!r}: {k}= is required for dataset {name!r}")
     return DatasetSpec(
         name=name,
-        manifest=manifest,
+        manifests=manifests,
         labels=Path(opts["labels"]),
         partition=Path(opts["partition"]),
         images=Path(opts["images"]) if opts.get("images") else None,
@@ -130,25 +142,26 @@ def read_mapping(path: Path) -> dict[str, str]:
     return out
 
 
-def read_manifest(path: Path) -> list[dict]:
-    """Face-0 rows of a crop manifest, one per source basename (first wins), crop path made absolute."""
+def read_manifest(paths: list[Path]) -> list[dict]:
+    """Face-0 rows of crop manifests, one per source basename (first wins), crop path made absolute."""
     rows: dict[str, dict] = {}
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            r = json.loads(line)
-            if int(r.get("face", 0)) != 0:
-                continue
-            base = os.path.basename(r["source"])
-            if base in rows:
-                continue
-            rows[base] = {
-                "base": base,
-                "crop": str((path.parent / r["crop"]).resolve()),
-                "score": float(r.get("score", float("nan"))),
-            }
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                r = json.loads(line)
+                if int(r.get("face", 0)) != 0:
+                    continue
+                base = os.path.basename(r["source"])
+                if base in rows:
+                    continue
+                rows[base] = {
+                    "base": base,
+                    "crop": str((path.parent / r["crop"]).resolve()),
+                    "score": float(r.get("score", float("nan"))),
+                }
     return list(rows.values())
 
 
@@ -179,6 +192,9 @@ def decode_crops(
     return np.stack(arrs)
 
 
+_MEMO: dict = {}  # in-process memo of decoded manifests (train/val/test share one decode)
+
+
 def load_manifest_cached(
     spec: DatasetSpec,
     region: tuple[float, float, float, float],
@@ -187,17 +203,19 @@ def load_manifest_cached(
     workers: int = 2,
     log=print,
 ) -> tuple[list[dict], np.ndarray]:
-    rows = read_manifest(spec.manifest)
-    st = spec.manifest.stat()
-    key = hashlib.sha1(
-        json.dumps([str(spec.manifest.resolve()), st.st_size, st.st_mtime_ns, list(region), list(size), 1]).encode()
-    ).hexdigest()[:16]
+    rows = read_manifest(spec.manifests)
+    memo_key = (tuple(str(m) for m in spec.manifests), tuple(region), tuple(size))
+    if memo_key in _MEMO and _MEMO[memo_key][0] == [r["base"] for r in rows]:
+        return rows, _MEMO[memo_key][1]
+    stamp = [[str(m.resolve()), m.stat().st_size, m.stat().st_mtime_ns] for m in spec.manifests]
+    key = hashlib.sha1(json.dumps([stamp, list(region), list(size), 1]).encode()).hexdigest()[:16]
     cache = cache_dir / f"{spec.name}-{size[0]}x{size[1]}-{key}.npz" if cache_dir else None
     if cache is not None and cache.exists():
         z = np.load(cache, allow_pickle=False)
         bases = [str(b) for b in z["bases"]]
         if bases == [r["base"] for r in rows]:
             log(f"[data] {spec.name}: {len(rows)} face-0 crops from cache {cache}")
+            _MEMO[memo_key] = (bases, z["images"])
             return rows, z["images"]
     t0 = time.time()
     images = decode_crops([r["crop"] for r in rows], region, size, workers)
@@ -207,6 +225,7 @@ def load_manifest_cached(
         tmp = cache.with_suffix(".tmp.npz")
         np.savez(tmp, images=images, bases=np.array([r["base"] for r in rows]))
         os.replace(tmp, cache)
+    _MEMO[memo_key] = ([r["base"] for r in rows], images)
     return rows, images
 
 

@@ -63,6 +63,9 @@ def get_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="BCE pos_weight: none, or sqrt(neg/pos) per attribute")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke test)")
+    p.add_argument("--time-budget", type=float, default=0,
+                   help="seconds of training: the schedule follows max(step fraction, time fraction) and "
+                        "training ends when either reaches 1 (0: steps only)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--workers", type=int, default=2, help="processes decoding crops (first run only)")
     p.add_argument("--no-dedupe-val", action="store_true",
@@ -284,22 +287,37 @@ def main(argv: list[str] | None = None, return_net: bool = False):
         (no_decay if p_.ndim <= 1 else decay).append(p_)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=args.lr, total_steps=total_steps, pct_start=args.warmup, anneal_strategy="cos",
-        div_factor=25, final_div_factor=1e3,
-    )
+
+    def lr_at(p: float) -> float:
+        """One-cycle: linear warm-up from lr/25 to lr over `warmup`, then cosine down to lr/25000."""
+        lo, hi, end = args.lr / 25, args.lr, args.lr / 25000
+        if p < args.warmup:
+            return lo + (hi - lo) * p / args.warmup
+        q = min(1.0, (p - args.warmup) / max(1e-9, 1 - args.warmup))
+        return end + (hi - end) * 0.5 * (1 + math.cos(math.pi * q))
+
+    def set_lr(v: float) -> None:
+        for g in opt.param_groups:
+            g["lr"] = v
     labels_t = torch.from_numpy(train.labels)
-    log(f"[train] {total_steps} steps of batch {args.batch_size} ({total_steps / steps_per_epoch:.2f} epochs), "
-        f"AdamW lr {args.lr} wd {args.weight_decay}, one-cycle cosine, threads {args.threads}")
+    log(f"[train] up to {total_steps} steps of batch {args.batch_size} ({total_steps / steps_per_epoch:.2f} epochs)"
+        + (f" or {args.time_budget:.0f}s" if args.time_budget else "")
+        + f", AdamW lr {args.lr} wd {args.weight_decay}, one-cycle cosine, threads {args.threads}")
 
     t_train = time.time()
     step, epoch, running, seen = 0, 0, 0.0, 0
     eval_every_steps = int(args.eval_every * steps_per_epoch) if args.eval_every else 0
-    while step < total_steps:
+    progress = 0.0
+    lr_now = lr_at(0.0)
+    while progress < 1:
         perm = torch.randperm(n_train, generator=gen).numpy()
         for bi in range(steps_per_epoch):
-            if step >= total_steps:
+            el = time.time() - t_train
+            progress = max(step / total_steps, el / args.time_budget if args.time_budget else 0.0)
+            if progress >= 1:
                 break
+            lr_now = lr_at(progress)
+            set_lr(lr_now)
             idx = np.sort(perm[bi * args.batch_size : (bi + 1) * args.batch_size])
             x = augment(to_float(train.images[idx]), gen)
             x = ((x - mean) / std).contiguous(memory_format=torch.channels_last)
@@ -309,20 +327,21 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            sched.step()
             step += 1
             running += loss.item() * len(idx)
             seen += len(idx)
             if step % 50 == 0 or step == total_steps:
                 el = time.time() - t_train
+                p_now = max(step / total_steps, el / args.time_budget if args.time_budget else 0.0)
                 log(f"[train] step {step}/{total_steps} epoch {step / steps_per_epoch:.2f} loss {running / seen:.4f} "
-                    f"lr {sched.get_last_lr()[0]:.2e} {step * args.batch_size / el:.0f} img/s elapsed {el:.0f}s "
-                    f"eta {el / step * (total_steps - step):.0f}s")
+                    f"lr {lr_now:.2e} {step * args.batch_size / el:.0f} img/s elapsed {el:.0f}s "
+                    f"progress {100 * p_now:.1f}% eta {el / max(p_now, 1e-9) * (1 - p_now):.0f}s")
                 running, seen = 0.0, 0
             if eval_every_steps and step % eval_every_steps == 0 and step < total_steps:
+                vt = time.time()
                 ev = evaluate(predict(net, val.images, mean, std), val.labels, attributes)
                 log(f"[val] step {step}: mean acc {100*ev['mean_accuracy']:.2f} bal {100*ev['mean_balanced_accuracy']:.2f} "
-                    f"beats {ev['beats_baseline']}/40")
+                    f"beats {ev['beats_baseline']}/40 ({time.time() - vt:.0f}s)")
         epoch += 1
     train_seconds = time.time() - t_train
     log(f"[train] done: {step} steps in {train_seconds:.0f}s")
@@ -385,7 +404,7 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             "name": args.name,
             "data": {
                 "datasets": [s.name for s in specs],
-                "manifests": {s.name: os.path.relpath(s.manifest, REPO_ROOT) for s in specs},
+                "manifests": {s.name: [os.path.relpath(m, REPO_ROOT) for m in s.manifests] for s in specs},
                 "crops": "canonical 178x218 crops from `facetally crop` (face 0 of each photo), joined to labels on the source basename",
                 "train": {"n": len(train.images), "datasets": train.report},
                 "val": {"n": len(val.images), "datasets": val.report, "per_dataset": per_ds,
@@ -403,7 +422,9 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             "onnx_bytes": onnx_path.stat().st_size,
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "architecture": f"AttributeNet (compact ResNet, BasicBlocks) widths {args.widths} depths {args.depths}, dropout {args.dropout}, BatchNorm",
-            "optimizer": f"AdamW lr {args.lr} weight_decay {args.weight_decay}, one-cycle cosine schedule (warmup {args.warmup})",
+            "optimizer": f"AdamW lr {args.lr} weight_decay {args.weight_decay}, one-cycle cosine schedule (warmup {args.warmup})"
+            + (f" over min({args.epochs:g} epochs, {args.time_budget:g} s)" if args.time_budget else ""),
+            "time_budget_s": args.time_budget or None,
             "loss": "BCE with logits" + (", pos_weight sqrt(neg/pos)" if args.pos_weight == "sqrt" else ""),
             "augmentation": "horizontal flip, scale 0.93-1.07, rotation +-8 deg, shift +-3%, brightness/contrast/saturation 0.8-1.2",
             "resize": "region of the aligned frame resized with PIL bilinear (antialiased) to width x height",
