@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { registerCropCommand } from './crop.js';
 import { registerDrawCommand } from './draw.js';
+import { registerEvalCommand } from './eval.js';
 import { registerTagCommand } from './tag.js';
 import { parsePositive, parsePositiveInt, parseUnit } from './options.js';
 
@@ -38,6 +39,7 @@ Examples:
   registerTagCommand(program);
   registerCropCommand(program);
   registerDrawCommand(program);
+  registerEvalCommand(program);
   return program;
 }
 

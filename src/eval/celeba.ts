@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * Binary labels of many images in CelebA's label-file layout (`list_attr_celeba.txt`, also
+ * CelebAMask-HQ's `CelebAMask-HQ-attribute-anno.txt`): line 1 = image count, line 2 = the attribute
+ * names, then `file v1 … vK` with values 1 / -1 (Liu et al., ICCV 2015).
+ * `values[i * names.length + k]` is 1 when image `files[i]` has attribute `names[k]`, else 0.
+ */
+export interface LabelTable {
+  names: string[];
+  files: string[];
+  values: Uint8Array;
+}
+
+/**
+ * Read a CelebA-layout label file, keeping the rows whose file name passes `keep` (default all).
+ * @throws Error naming the file and line when the header or a row is malformed (wrong count, value not ±1).
+ */
+export async function readLabelFile(path: string, keep?: (file: string) => boolean): Promise<LabelTable> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${path}: cannot read label file (${(err as Error).message})`);
+  }
+  const lines = text.split(/\r?\n/);
+  const names = (lines[1] ?? '').trim().split(/\s+/).filter(Boolean);
+  if (names.length === 0) throw new Error(`${path}:2: expected attribute names on line 2`);
+  const files: string[] = [];
+  const vals: number[] = [];
+  for (let i = 2; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    const parts = line.split(/\s+/);
+    if (parts.length !== names.length + 1) throw new Error(`${path}:${i + 1}: expected a file name and ${names.length} labels but found ${parts.length - 1} labels`);
+    if (keep && !keep(parts[0])) continue;
+    files.push(parts[0]);
+    for (let k = 1; k < parts.length; k++) {
+      if (parts[k] === '1') vals.push(1);
+      else if (parts[k] === '-1' || parts[k] === '0') vals.push(0);
+      else throw new Error(`${path}:${i + 1}: expected 1 or -1 but found "${parts[k]}"`);
+    }
+  }
+  return { names, files, values: Uint8Array.from(vals) };
+}
+
+/** CelebA's split codes in `list_eval_partition.txt`. */
+export const SPLIT_CODES = { train: 0, val: 1, test: 2 } as const;
+
+/**
+ * Read a split file: `file split` per line (0 train, 1 validation, 2 test).
+ * @throws Error naming the file and line for a malformed line.
+ */
+export async function readSplitFile(path: string): Promise<Map<string, number>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${path}: cannot read split file (${(err as Error).message})`);
+  }
+  const m = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const [file, split] = line.split(/\s+/);
+    const code = Number(split);
+    if (!file || !Number.isInteger(code)) throw new Error(`${path}:${i + 1}: expected "file split" but found "${line}"`);
+    m.set(file, code);
+  });
+  return m;
+}

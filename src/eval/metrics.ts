@@ -1,0 +1,109 @@
+import { createRng } from '../analysis/random.js';
+import { quantileSorted } from '../analysis/rogan-gladen.js';
+
+/** Per-attribute evaluation figures. Rates are in [0, 1]. */
+export interface AttributeMetrics {
+  name: string;
+  /** Images evaluated (missed faces included, as errors). */
+  n: number;
+  tp: number;
+  fn: number;
+  tn: number;
+  fp: number;
+  /** (tp + tn) / n. */
+  accuracy: number;
+  /** (TPR + TNR) / 2; a rate with an empty class counts as the other rate alone. */
+  balancedAccuracy: number;
+  /** Accuracy of always predicting the more common true label. */
+  baseline: number;
+}
+
+/**
+ * Predictions for a set of images: `decisions[i * K + k]` is 1/0, and `missed[i]` is 1 when no face was
+ * found in image i (then every attribute of that image counts as an error).
+ */
+export interface PredictionTable {
+  decisions: Uint8Array;
+  missed: Uint8Array;
+}
+
+/**
+ * Score predictions against labels. A missed face is scored as the wrong answer for every attribute (a
+ * positive label becomes a false negative, a negative one a false positive).
+ * @param truth `truth[i * K + k]` in {0, 1}; `K = names.length`.
+ * @param rows optional image indices to score (default all); repeated indices count repeatedly (bootstrap).
+ * @throws RangeError when the array lengths disagree.
+ */
+export function scoreAttributes(names: readonly string[], truth: Uint8Array, pred: PredictionTable, rows?: ArrayLike<number>): AttributeMetrics[] {
+  const K = names.length;
+  const n = truth.length / K;
+  if (!Number.isInteger(n) || pred.decisions.length !== truth.length || pred.missed.length !== n) {
+    throw new RangeError(`expected ${truth.length} decisions and ${n} missed flags but received ${pred.decisions.length} and ${pred.missed.length}`);
+  }
+  const tp = new Float64Array(K), fn = new Float64Array(K), tn = new Float64Array(K), fp = new Float64Array(K);
+  const count = rows ? rows.length : n;
+  for (let r = 0; r < count; r++) {
+    const i = rows ? rows[r] : r;
+    const miss = pred.missed[i] === 1;
+    for (let k = 0; k < K; k++) {
+      const t = truth[i * K + k];
+      const p = miss ? 1 - t : pred.decisions[i * K + k];
+      if (t) (p ? tp : fn)[k]++;
+      else (p ? fp : tn)[k]++;
+    }
+  }
+  return names.map((name, k) => {
+    const pos = tp[k] + fn[k], neg = tn[k] + fp[k];
+    const tpr = pos > 0 ? tp[k] / pos : NaN, tnr = neg > 0 ? tn[k] / neg : NaN;
+    const bal = Number.isNaN(tpr) ? tnr : Number.isNaN(tnr) ? tpr : (tpr + tnr) / 2;
+    return {
+      name, n: count, tp: tp[k], fn: fn[k], tn: tn[k], fp: fp[k],
+      accuracy: count ? (tp[k] + tn[k]) / count : NaN,
+      balancedAccuracy: bal,
+      baseline: count ? Math.max(pos, neg) / count : NaN,
+    };
+  });
+}
+
+/** Mean of a metric over attributes. */
+export function meanOf(rows: readonly AttributeMetrics[], key: 'accuracy' | 'balancedAccuracy' | 'baseline'): number {
+  return rows.reduce((s, r) => s + r[key], 0) / rows.length;
+}
+
+/** A 95% percentile bootstrap interval. */
+export interface BootstrapInterval {
+  estimate: number;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * Percentile bootstrap (Efron & Tibshirani 1993) of the mean accuracy and mean balanced accuracy over the
+ * attributes, resampling images with replacement `replicates` times (seeded, reproducible).
+ * @returns 95% intervals (2.5% and 97.5% quantiles) with the full-sample point estimates.
+ */
+export function bootstrapMeans(
+  names: readonly string[],
+  truth: Uint8Array,
+  pred: PredictionTable,
+  replicates = 1000,
+  seed = 1,
+): { accuracy: BootstrapInterval; balancedAccuracy: BootstrapInterval } {
+  const n = pred.missed.length;
+  const full = scoreAttributes(names, truth, pred);
+  const rng = createRng(seed);
+  const accs = new Float64Array(replicates), bals = new Float64Array(replicates);
+  const rows = new Uint32Array(n);
+  for (let b = 0; b < replicates; b++) {
+    for (let i = 0; i < n; i++) rows[i] = rng.int(n);
+    const m = scoreAttributes(names, truth, pred, rows);
+    accs[b] = meanOf(m, 'accuracy');
+    bals[b] = meanOf(m, 'balancedAccuracy');
+  }
+  accs.sort();
+  bals.sort();
+  return {
+    accuracy: { estimate: meanOf(full, 'accuracy'), lower: quantileSorted(accs, 0.025), upper: quantileSorted(accs, 0.975) },
+    balancedAccuracy: { estimate: meanOf(full, 'balancedAccuracy'), lower: quantileSorted(bals, 0.025), upper: quantileSorted(bals, 0.975) },
+  };
+}

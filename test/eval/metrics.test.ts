@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLabelFile, readSplitFile } from '../../src/eval/celeba.js';
+import { bootstrapMeans, meanOf, scoreAttributes } from '../../src/eval/metrics.js';
+import { LNETS_ANET_ACCURACY } from '../../src/eval/published.js';
+import { describeShared } from '../helpers/shared.js';
+
+describe('scoreAttributes', () => {
+  // 2 attributes, 5 images. Truth and decisions by hand:
+  //   A: truth 1 1 1 0 0, pred 1 0 1 0 1 → tp 2, fn 1, tn 1, fp 1: acc 3/5, TPR 2/3, TNR 1/2, bal 7/12, baseline 3/5
+  //   B: truth 0 0 0 0 1, pred 0 0 0 0 0 → tp 0, fn 1, tn 4, fp 0: acc 4/5, TPR 0, TNR 1, bal 1/2, baseline 4/5
+  const names = ['A', 'B'];
+  const truth = Uint8Array.from([1, 0, 1, 0, 1, 0, 0, 0, 0, 1]);
+  const decisions = Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 0]);
+  const none = new Uint8Array(5);
+
+  it('gives hand-computed accuracy, balanced accuracy and baseline', () => {
+    const [a, b] = scoreAttributes(names, truth, { decisions, missed: none });
+    expect([a.tp, a.fn, a.tn, a.fp]).toEqual([2, 1, 1, 1]);
+    expect(a.accuracy).toBeCloseTo(0.6, 12);
+    expect(a.balancedAccuracy).toBeCloseTo(7 / 12, 12);
+    expect(a.baseline).toBeCloseTo(0.6, 12);
+    expect([b.tp, b.fn, b.tn, b.fp]).toEqual([0, 1, 4, 0]);
+    expect(b.accuracy).toBeCloseTo(0.8, 12);
+    expect(b.balancedAccuracy).toBeCloseTo(0.5, 12);
+    expect(b.baseline).toBeCloseTo(0.8, 12);
+  });
+
+  it('counts a missed face as an error on every attribute', () => {
+    // image 0 missed: A truth 1 → fn (was tp); B truth 0 → fp (was tn)
+    const missed = Uint8Array.from([1, 0, 0, 0, 0]);
+    const [a, b] = scoreAttributes(names, truth, { decisions, missed });
+    expect([a.tp, a.fn, a.tn, a.fp]).toEqual([1, 2, 1, 1]);
+    expect([b.tp, b.fn, b.tn, b.fp]).toEqual([0, 1, 3, 1]);
+    expect(a.accuracy).toBeCloseTo(0.4, 12);
+  });
+
+  it('bootstrap interval contains the estimate and shrinks with more images', () => {
+    const small = bootstrapMeans(names, truth, { decisions, missed: none }, 500, 7);
+    expect(small.accuracy.estimate).toBeCloseTo(0.7, 12);
+    expect(small.accuracy.lower).toBeLessThanOrEqual(0.7);
+    expect(small.accuracy.upper).toBeGreaterThanOrEqual(0.7);
+    // the same data repeated 20 times: same estimate, narrower interval
+    const rep = (x: Uint8Array, times: number) => Uint8Array.from(Array.from({ length: times }, () => Array.from(x)).flat());
+    const big = bootstrapMeans(names, rep(truth, 20), { decisions: rep(decisions, 20), missed: new Uint8Array(100) }, 500, 7);
+    expect(big.accuracy.estimate).toBeCloseTo(0.7, 12);
+    expect(big.accuracy.lower).toBeLessThanOrEqual(0.7);
+    expect(big.accuracy.upper).toBeGreaterThanOrEqual(0.7);
+    expect(big.accuracy.upper - big.accuracy.lower).toBeLessThan((small.accuracy.upper - small.accuracy.lower) / 2);
+    expect(meanOf(scoreAttributes(names, truth, { decisions, missed: none }), 'baseline')).toBeCloseTo(0.7, 12);
+  });
+});
+
+describe('label files', () => {
+  it('reads a small CelebA-layout file and rejects malformed rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetally-eval-'));
+    writeFileSync(join(dir, 'l.txt'), '2\nA B\nx.jpg 1 -1\ny.jpg -1  1\n');
+    const t = await readLabelFile(join(dir, 'l.txt'));
+    expect(t.names).toEqual(['A', 'B']);
+    expect(t.files).toEqual(['x.jpg', 'y.jpg']);
+    expect(Array.from(t.values)).toEqual([1, 0, 0, 1]);
+    writeFileSync(join(dir, 'bad.txt'), '1\nA B\nx.jpg 1 2\n');
+    await expect(readLabelFile(join(dir, 'bad.txt'))).rejects.toThrow(/bad.txt:3: expected 1 or -1/);
+    writeFileSync(join(dir, 's.txt'), 'x.jpg 0\ny.jpg 2\n');
+    expect([...(await readSplitFile(join(dir, 's.txt')))]).toEqual([['x.jpg', 0], ['y.jpg', 2]]);
+  });
+
+  it('LNets+ANet reference values average 87.3 (Liu et al. 2015)', () => {
+    const v = Object.values(LNETS_ANET_ACCURACY);
+    expect(v).toHaveLength(40);
+    expect(v.reduce((s, x) => s + x, 0) / 40).toBeCloseTo(87.3, 6);
+  });
+});
+
+describeShared('the real CelebA label files', ['data/celeba/list_attr_celeba.txt', 'data/celeba/list_eval_partition.txt'], ([attrs, parts]) => {
+  it('has 202,599 rows of 40 values and the official split sizes', async () => {
+    const t = await readLabelFile(attrs);
+    expect(t.files).toHaveLength(202599);
+    expect(t.values.length).toBe(202599 * 40);
+    expect(t.names[0]).toBe('5_o_Clock_Shadow');
+    expect(t.names[39]).toBe('Young');
+    const split = await readSplitFile(parts);
+    const counts = [0, 0, 0];
+    for (const s of split.values()) counts[s]++;
+    expect(counts).toEqual([162770, 19867, 19962]);
+  });
+});
