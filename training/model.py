@@ -82,6 +82,19 @@ class AttributeNet(nn.Module):
         return self.fc(self.dropout(x))
 
 
+class FlipAverage(nn.Module):
+    """Test-time augmentation: mean of the logits of the image and of its mirror image.
+    The mirror is a Gather with reversed column indices, so it exports to any ONNX runtime."""
+
+    def __init__(self, net: nn.Module, width: int) -> None:
+        super().__init__()
+        self.net = net
+        self.register_buffer("rev", torch.arange(width - 1, -1, -1), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (self.net(x) + self.net(torch.index_select(x, 3, self.rev)))
+
+
 class WithSigmoid(nn.Module):
     """Wraps a logit model so the exported graph outputs probabilities."""
 

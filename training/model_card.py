@@ -54,6 +54,8 @@ def render(sc: dict) -> str:
     if "architecture" in tr:
         w(f"- Architecture: {tr['architecture']}; {tr.get('params', 0):,} parameters"
           + (f", {tr['onnx_bytes'] / 1e6:.1f} MB" if "onnx_bytes" in tr else "") + ".")
+    if tr.get("test_time_augmentation"):
+        w(f"- Test-time augmentation: {tr['test_time_augmentation']}.")
     w(f"- Decision: {tr.get('decision_rule', 'attribute present iff probability >= threshold')}; thresholds per attribute, "
       f"chosen on the validation split ({tr.get('threshold_rule', 'maximise accuracy')}).")
     w("")

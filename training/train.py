@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset import DEFAULT_SHARED, FRAME_H, FRAME_W, REPO_ROOT, Split, load_split, parse_spec  # noqa: E402
-from model import AttributeNet, WithSigmoid, count_params, parse_ints  # noqa: E402
+from model import AttributeNet, FlipAverage, WithSigmoid, count_params, parse_ints  # noqa: E402
 
 TERMS = (
     "CelebA (Liu et al., ICCV 2015) and CelebA-HQ/CelebAMask-HQ (Karras et al. 2018; Lee et al. 2020): "
@@ -71,6 +71,8 @@ def get_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-dedupe-val", action="store_true",
                    help="keep validation photos that show the same original picture twice (CelebA vs CelebA-HQ)")
     p.add_argument("--eval-every", type=float, default=0, help="evaluate on validation every N epochs (0: only at the end)")
+    p.add_argument("--flip-tta", action="store_true",
+                   help="the evaluated and exported model averages the logits of the crop and its mirror image")
     p.add_argument("--name", default="celeba-attributes")
     return p.parse_args(argv)
 
@@ -120,7 +122,6 @@ def predict(net: torch.nn.Module, images: np.ndarray, mean: torch.Tensor, std: t
     out = []
     for i in range(0, len(images), bs):
         x = (to_float(images[i : i + bs]) - mean) / std
-        x = x.contiguous(memory_format=torch.channels_last)
         out.append(torch.sigmoid(net(x)).numpy())
     return np.concatenate(out) if out else np.zeros((0, 40), np.float32)
 
@@ -347,6 +348,9 @@ def main(argv: list[str] | None = None, return_net: bool = False):
     log(f"[train] done: {step} steps in {train_seconds:.0f}s")
 
     # ---- validation: thresholds + metrics
+    net = net.to(memory_format=torch.contiguous_format).eval()
+    if args.flip_tta:
+        net = FlipAverage(net, args.width).eval()
     vp = predict(net, val.images, mean, std)
     ev = evaluate(vp, val.labels, attributes)
     print_table(ev, attributes, "VALIDATION (thresholds chosen here)")
@@ -426,6 +430,7 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             + (f" over min({args.epochs:g} epochs, {args.time_budget:g} s)" if args.time_budget else ""),
             "time_budget_s": args.time_budget or None,
             "loss": "BCE with logits" + (", pos_weight sqrt(neg/pos)" if args.pos_weight == "sqrt" else ""),
+            "test_time_augmentation": "mean logits of the crop and its mirror image (inside the ONNX graph)" if args.flip_tta else None,
             "augmentation": "horizontal flip, scale 0.93-1.07, rotation +-8 deg, shift +-3%, brightness/contrast/saturation 0.8-1.2",
             "resize": "region of the aligned frame resized with PIL bilinear (antialiased) to width x height",
             "decision_rule": "attribute present iff probability >= threshold",
