@@ -1,0 +1,81 @@
+/**
+ * The comparison as a JSON document and as a long-format CSV table.
+ */
+
+import type { CompareResult } from '../analysis/compare.js';
+import type { InputSummary } from '../analysis/inputs.js';
+
+/** Context of a run, written beside the statistics. */
+export interface CompareContext {
+  /** How groups were defined: "folders", "manifest", "results+manifest", "results+folders". */
+  mode: string;
+  inputs: string[];
+  manifest: string | null;
+  results: string | null;
+  /** The second factor's source: `--by COLUMN`, `--split-by-attribute NAME`, or null. */
+  secondFactor: { kind: 'column' | 'attribute'; name: string } | null;
+  minScore: number;
+  /** The attribute model whose validation counts drove the correction, or null. */
+  model: { name: string; sidecar: string; validationSplit: string; validationN: number } | null;
+  /** Why the correction is off, when it is. */
+  correctionOff: string | null;
+  summary: InputSummary;
+  /** Photos listed in the manifest that were absent from the results. */
+  missing: string[];
+  created: string;
+  version: string;
+}
+
+/** The document written to compare.json. */
+export interface CompareDocument {
+  format: 'facetally-compare/1';
+  context: CompareContext;
+  result: CompareResult;
+}
+
+/** Assemble compare.json's document. */
+export function compareDocument(result: CompareResult, context: CompareContext): CompareDocument {
+  return { format: 'facetally-compare/1', context, result };
+}
+
+/** CSV column names of {@link compareCsv}, in order. */
+export const CSV_COLUMNS = [
+  'panel', 'attribute', 'group', 'n', 'count', 'prevalence', 'wilson_lower', 'wilson_upper',
+  'corrected', 'corrected_lower', 'corrected_upper', 'sensitivity', 'specificity',
+  'test', 'statistic', 'df', 'p', 'q', 'significant', 'cramers_v',
+  'diff_higher_group', 'diff_lower_group', 'diff', 'diff_lower', 'diff_upper',
+  'corrected_diff', 'corrected_diff_lower', 'corrected_diff_upper', 'rank',
+] as const;
+
+/**
+ * One row per (panel, attribute, group): the group's figures, then the attribute's test and
+ * effect sizes (repeated on each of its groups' rows). `panel` is "all" or the factor level.
+ * Empty fields mean "not available" (no faces, no correction, untested).
+ */
+export function compareCsv(result: CompareResult): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const panel of result.panels) {
+    for (const a of panel.attributes) {
+      const c = a.correction && 'sensitivity' in a.correction ? a.correction : null;
+      const d = a.largestDifference;
+      for (const g of a.groups) {
+        const row = [
+          panel.level ?? 'all', a.attribute, g.group, g.n, g.count, g.prevalence, g.wilson?.lower, g.wilson?.upper,
+          g.corrected?.estimate, g.corrected?.lower, g.corrected?.upper, c?.sensitivity, c?.specificity,
+          a.test?.method, a.test?.statistic, a.test?.df, a.test?.p, a.q, a.test ? a.significant : undefined, a.test?.cramersV,
+          d?.higherGroup, d?.lowerGroup, d?.difference, d?.lower, d?.upper,
+          d?.corrected?.difference, d?.corrected?.lower, d?.corrected?.upper, a.rank,
+        ];
+        lines.push(row.map(csvField).join(','));
+      }
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function csvField(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(Number.isInteger(v) ? v : +v.toPrecision(8)) : '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
