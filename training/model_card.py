@@ -61,7 +61,7 @@ def render(sc: dict) -> str:
     w("")
     w("## Training data and terms")
     w("")
-    w(f"- Data: {', '.join(data.get('datasets', []))}. {data.get('crops', '')}.")
+    w(f"- Data: {', '.join(data.get('datasets', []))}: {data.get('crops', '')}.")
     tdata = data.get("train", {})
     if tdata:
         w(f"- Training split: {tdata.get('n', '?')} crops.")
