@@ -1,0 +1,144 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/analysis/inputs.js';
+import { CSV_COLUMNS } from '../../src/report/tables.js';
+import { runCompare } from '../../src/report/run-compare.js';
+import type { PhotoResult } from '../../src/types.js';
+import { syntheticResults, syntheticSidecar } from './fixtures.js';
+
+function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'facetally-compare-'));
+  const photos = syntheticResults(['1990s', '2000s', '2010s'], 30, join(dir, 'photos'));
+  photos.push({ path: join(dir, 'photos/2000s/broken.jpg'), width: 0, height: 0, faces: [], error: { code: 'decode_failed', message: 'broken.jpg: not an image' } });
+  writeFileSync(join(dir, 'tags.jsonl'), photos.map((p) => JSON.stringify(p)).join('\n') + '\n');
+  const rows = ['path,group,gender'];
+  photos.forEach((p, i) => rows.push(`${p.path.slice(dir.length + 1)},${p.path.split('/').at(-2)},${i % 2 ? 'f' : 'm'}`));
+  writeFileSync(join(dir, 'groups.csv'), rows.join('\n') + '\n');
+  writeFileSync(join(dir, 'attributes.json'), JSON.stringify(syntheticSidecar()));
+  return { dir, photos };
+}
+
+describe('runCompare', () => {
+  it('--results + --manifest + --by writes JSON, CSV, charts and a self-contained report; exit 2 for an unreadable photo', async () => {
+    const { dir } = workspace();
+    const out = join(dir, 'out');
+    const o = await runCompare({
+      folders: [],
+      manifest: join(dir, 'groups.csv'),
+      results: join(dir, 'tags.jsonl'),
+      by: 'gender',
+      out,
+      sidecar: join(dir, 'attributes.json'),
+      bootstrap: 200,
+      png: true,
+    });
+    expect(o.exitCode).toBe(2);
+    expect(o.context.summary.errors).toHaveLength(1);
+    expect(o.result.groups).toEqual(['1990s', '2000s', '2010s']);
+    expect(o.result.panels.map((p) => p.level)).toEqual([null, 'f', 'm']);
+    expect(o.result.corrected).toBe(true);
+
+    const doc = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    expect(doc.format).toBe('facetally-compare/1');
+    expect(doc.context.model.name).toBe('synthetic-test-model');
+    const smiling = doc.result.panels[0].attributes.find((a: { attribute: string }) => a.attribute === 'Smiling');
+    expect(smiling.significant).toBe(true);
+    expect(smiling.rank).toBe(1);
+
+    const csv = readFileSync(join(out, 'compare.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(CSV_COLUMNS.join(','));
+    expect(csv).toHaveLength(1 + 3 * 40 * 3);
+
+    for (const name of ['prevalence-top', 'prevalence-all', 'corrected-top', 'corrected-all']) {
+      expect(existsSync(join(out, 'charts', `${name}.svg`))).toBe(true);
+      expect(existsSync(join(out, 'charts', `${name}.png`))).toBe(true);
+    }
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<script|<link|src="http|url\(http/i);
+    expect((html.match(/<svg/g) ?? []).length).toBe(4);
+    expect(html).toContain('Rogan–Gladen');
+    expect(html).toContain('broken.jpg');
+  });
+
+  it('assigns recorded photos to folders with --results and folders, and runs the tagger for folders', async () => {
+    const { dir, photos } = workspace();
+    const a = await runCompare({
+      folders: [join(dir, 'photos/1990s'), join(dir, 'photos/2010s')],
+      results: join(dir, 'tags.jsonl'),
+      out: join(dir, 'out2'),
+      sidecar: null,
+      png: false,
+      splitByAttribute: 'Male',
+    });
+    expect(a.exitCode).toBe(0);
+    expect(a.result.groups).toEqual(['1990s', '2010s']);
+    expect(a.result.corrected).toBe(false);
+    expect(a.result.levels).toEqual(['Male', 'not Male']);
+    expect(existsSync(join(dir, 'out2/charts/prevalence-top.png'))).toBe(false);
+
+    const seen: string[][] = [];
+    const tagger = async function* (inputs: string[]): AsyncIterable<PhotoResult> {
+      seen.push(inputs);
+      yield* photos.filter((p) => p.path.startsWith(inputs[0] + '/'));
+    };
+    const b = await runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/2000s')], out: join(dir, 'out3'), sidecar: null, png: false, tagger });
+    expect(seen).toEqual([[join(dir, 'photos/1990s')], [join(dir, 'photos/2000s')]]);
+    expect(b.exitCode).toBe(2); // broken.jpg is in 2000s
+    expect(b.result.panels[0].faces['1990s']).toBeGreaterThan(30);
+  });
+
+  it('is reproducible: same inputs and seed give the same numbers', async () => {
+    const { dir } = workspace();
+    const run = (out: string) =>
+      runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), out: join(dir, out), sidecar: join(dir, 'attributes.json'), bootstrap: 100, png: false, seed: 7 });
+    expect((await run('r1')).result).toEqual((await run('r2')).result);
+  });
+
+  it('refuses bad usage with a UsageError', async () => {
+    const { dir } = workspace();
+    const base = { out: join(dir, 'x'), sidecar: null };
+    await expect(runCompare({ ...base, folders: [join(dir, 'photos/1990s')] })).rejects.toThrow(/at least two folders/);
+    await expect(runCompare({ ...base, folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), by: 'decade' })).rejects.toThrow(/no such column/);
+    await expect(runCompare({ ...base, folders: ['a', 'b'], by: 'gender' })).rejects.toThrow(UsageError);
+    await expect(runCompare({ ...base, folders: ['a', 'b'], splitByAttribute: 'Mail' })).rejects.toThrow(/40 CelebA attributes/);
+    await expect(runCompare({ ...base, folders: ['a', 'b'] })).rejects.toThrow(/--results/);
+    await expect(runCompare({ ...base, folders: ['a', 'b'], results: join(dir, 'tags.jsonl') })).rejects.toThrow(/no photo/);
+    await expect(runCompare({ out: join(dir, 'x'), folders: ['a', 'b'], sidecar: join(dir, 'none.json'), sidecarExplicit: true })).rejects.toThrow(/sidecar not found/);
+  });
+});
+
+describe('facetally compare (CLI)', () => {
+  it('documents options, outputs and exit codes in --help', async () => {
+    const { registerCompareCommand } = await import('../../src/cli/compare.js');
+    const program = new Command().name('facetally').exitOverride();
+    registerCompareCommand(program);
+    const help = program.commands.find((c) => c.name() === 'compare')!.helpInformation() + '';
+    let text = '';
+    program.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
+    await expect(program.parseAsync(['node', 'facetally', 'compare', '--help'])).rejects.toThrow();
+    for (const s of ['--manifest', '--results', '--by', '--split-by-attribute', '--min-score', '--out', 'compare.json', 'report.html', 'Exit codes']) {
+      expect(help + text).toContain(s);
+    }
+  });
+  it('exits 1 on bad usage and 2 when photos are unreadable', async () => {
+    const { registerCompareCommand } = await import('../../src/cli/compare.js');
+    const { dir } = workspace();
+    const run = async (args: string[]) => {
+      const program = new Command().name('facetally');
+      registerCompareCommand(program);
+      process.exitCode = undefined;
+      await program.parseAsync(['node', 'facetally', 'compare', '-q', ...args]);
+      const code = process.exitCode;
+      process.exitCode = undefined;
+      return code;
+    };
+    expect(await run(['--manifest', join(dir, 'groups.csv'), '--results', join(dir, 'tags.jsonl'), '--by', 'nope', '--out', join(dir, 'c1')])).toBe(1);
+    expect(
+      await run(['--manifest', join(dir, 'groups.csv'), '--results', join(dir, 'tags.jsonl'), '--model', dir, '--bootstrap', '100', '--no-png', '--out', join(dir, 'c2')]),
+    ).toBe(2);
+    expect(existsSync(join(dir, 'c2', 'report.html'))).toBe(true);
+  });
+});
