@@ -26,9 +26,10 @@ export interface DecodeOptions {
  * - `not_a_file`: the path is a directory or other non-regular file.
  * - `permission_denied`: the file cannot be opened for reading.
  * - `empty_file`: zero bytes.
- * - `unsupported_format`: the bytes are not an image format we decode (includes text named .jpg).
+ * - `unsupported_format`: the bytes are not an image format we decode (includes text named .jpg, SVG, PDF).
  * - `too_many_pixels`: the declared size exceeds the pixel limit (decompression-bomb guard).
- * - `corrupt_image`: the format is recognised but the data is damaged (e.g. a truncated JPEG).
+ * - `corrupt_image`: the format is recognised (by its magic number) but the data is damaged (e.g. a truncated
+ *   JPEG, a header cut short).
  */
 export type DecodeErrorCode =
   | 'not_found'
@@ -50,7 +51,10 @@ export class DecodeError extends Error {
   }
 }
 
-/** Formats sharp reads that we accept. SVG is refused: rendering it could fetch URLs or read local files. */
+/**
+ * Formats sharp reads that we accept. SVG is refused: rendering it could fetch URLs or read local files; it is
+ * stopped by {@link sniffFormat} before sharp parses anything.
+ */
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'heif', 'avif']);
 
 /**
@@ -80,7 +84,8 @@ export async function decodeImageFile(path: string, options: DecodeOptions = {})
 }
 
 /**
- * Decode an in-memory encoded image (JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF where sharp has them).
+ * Decode an in-memory encoded image (JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF where sharp has them). Bytes that do not
+ * start with one of those formats' magic numbers (SVG, PDF, text, …) are refused before sharp parses them.
  * @param name used in error messages (usually the file path).
  * @throws DecodeError as {@link decodeImageFile}.
  */
@@ -90,11 +95,20 @@ export async function decodeImageBuffer(bytes: Buffer, name: string, options: De
     throw new RangeError(`expected a positive number for maxPixels but received ${maxPixels}`);
   }
   if (bytes.length === 0) throw new DecodeError('empty_file', `${name}: empty file (0 bytes)`);
+  // Only bytes that start like an accepted format reach sharp: SVG/XML, PDF, text and anything else are
+  // refused here, so no other parser (librsvg, which can follow hrefs) ever sees them.
+  const sniffed = sniffFormat(bytes);
+  if (!sniffed) throw new DecodeError('unsupported_format', `${name}: ${describeUnknown(bytes)}`);
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes, { failOn: 'none' }).metadata();
+    // Header only. limitInputPixels: false so that a huge declared size reaches our own check below
+    // (and is reported as too_many_pixels) instead of failing inside sharp with a generic error.
+    meta = await sharp(bytes, { failOn: 'none', limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new DecodeError('unsupported_format', `${name}: not a readable image (${shortMessage(err)})`);
+    const msg = shortMessage(err);
+    if (/pixel limit/i.test(msg)) throw new DecodeError('too_many_pixels', `${name}: ${msg}`);
+    // The magic number matched, so this is a damaged file of a known format (e.g. cut inside its header).
+    throw new DecodeError('corrupt_image', `${name}: damaged ${sniffed} data, header unreadable (${msg})`);
   }
   if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) {
     throw new DecodeError('unsupported_format', `${name}: unsupported image format "${meta.format ?? 'unknown'}"`);
@@ -104,11 +118,11 @@ export async function decodeImageBuffer(bytes: Buffer, name: string, options: De
   if (w * h > maxPixels) {
     throw new DecodeError(
       'too_many_pixels',
-      `${name}: ${w}x${h} = ${(w * h / 1e6).toFixed(1)} megapixels exceeds the limit of ${(maxPixels / 1e6).toFixed(1)} megapixels`,
+      `${name}: ${w}x${h} = ${formatPixels(w * h)} exceeds the limit of ${formatPixels(maxPixels)}`,
     );
   }
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels, pages: 1 })
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: Math.max(1, Math.floor(maxPixels)), pages: 1 })
       .rotate()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
@@ -124,6 +138,48 @@ export async function decodeImageBuffer(bytes: Buffer, name: string, options: De
   }
 }
 
+/** "2500.0 megapixels" for large counts, "10000 pixels" below a megapixel (so small limits stay readable). */
+function formatPixels(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} megapixels` : `${Math.round(n)} pixels`;
+}
+
 function shortMessage(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0].trim();
+}
+
+const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs', 'mif1', 'msf1', 'avif', 'avis']);
+
+/**
+ * Which accepted container the first bytes announce (magic numbers), or null. A cheap gate in front of
+ * sharp: anything else (SVG, PDF, text, random bytes) is refused without being parsed.
+ */
+export function sniffFormat(bytes: Uint8Array): 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'heif' | null {
+  const b = bytes;
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (b.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'gif';
+  if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (b.length >= 4 && ['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(ascii(0, 4))) return 'tiff';
+  // ISO-BMFF with an image brand (HEIC/HEIF/AVIF); video brands (mp4, mov) stay unrecognised.
+  if (b.length >= 12 && ascii(4, 8) === 'ftyp' && HEIF_BRANDS.has(ascii(8, 12))) return 'heif';
+  return null;
+}
+
+/** Reason text for bytes that {@link sniffFormat} does not recognise. */
+function describeUnknown(bytes: Uint8Array): string {
+  const head = Buffer.from(bytes.subarray(0, 512)).toString('utf8');
+  const text = head.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
+  if (/<svg[\s>]/i.test(head)) {
+    return 'unsupported image format "svg" (SVG is refused: rendering it could fetch URLs or read local files)';
+  }
+  if (text.startsWith('%PDF')) return 'unsupported image format "pdf"';
+  const sample = bytes.subarray(0, Math.min(bytes.length, 512));
+  const printable = sample.filter((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127) || c >= 128).length;
+  if (printable === sample.length) {
+    const preview = text.slice(0, 24).replace(/\s+/g, ' ').trimEnd();
+    return `unsupported format: text, not an image (starts with "${preview}${text.length > 24 ? '…' : ''}")`;
+  }
+  const hex = Array.from(bytes.subarray(0, 4), (c) => c.toString(16).padStart(2, '0')).join(' ');
+  return `unsupported format: not a JPEG, PNG, WebP, TIFF, GIF or HEIF/AVIF image (first bytes ${hex})`;
 }

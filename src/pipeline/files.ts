@@ -4,16 +4,22 @@ import { extname, join } from 'node:path';
 /** File extensions picked up when recursing folders (case-insensitive). Files named explicitly are always taken. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.heic', '.heif', '.avif', '.svg']);
 
-/** A listed input: a photo path, or a problem met while listing (a missing path, a symlink loop). */
+/**
+ * A listed input: a photo path, or a problem met while listing (a symlink loop, a broken link, a folder named
+ * like a photo, an unlistable folder). `root` is the input argument the path was found under (the folder, or
+ * the file itself).
+ */
 export type ListedInput = { path: string; root: string; problem?: { code: string; message: string } };
 
 /**
- * `root` is the input argument the path was found under (the folder, or the file itself).
  * List the photos named by `inputs`, in a stable order: files as given; folders recursively, entries sorted
  * by name, keeping files whose extension is in {@link IMAGE_EXTENSIONS}. Streams (an async generator), so a
  * folder of a million photos is never held in memory beyond one directory's listing.
  * Symbolic links to folders are followed once; a link back to a folder already being listed is reported as a
- * `symlink_loop` problem instead of recursing forever. A missing input is reported as `not_found`.
+ * `symlink_loop` problem instead of recursing forever; a broken link found in a folder is a `not_found` problem;
+ * a folder whose name has an image extension is reported as `not_a_file` (and still searched).
+ * Inputs named explicitly are listed even when missing or unreadable, without a problem: the decoder then reports
+ * them with its stable code (`not_found`, `permission_denied`, …).
  */
 export async function* listPhotos(inputs: readonly string[]): AsyncGenerator<ListedInput> {
   for (const input of inputs) {
