@@ -1,24 +1,28 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command, Option } from 'commander';
 import { listPhotos } from '../pipeline/files.js';
-import { Tagger } from '../pipeline/tag.js';
+import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline/pool.js';
+import { LineWriter, readResumeState, type ResumeState } from '../pipeline/resume.js';
 import { tagCsvHeader, tagCsvRows } from '../pipeline/csv.js';
-import type { PhotoResult } from '../types.js';
 import { addPipelineOptions } from './main.js';
-import { toTagOptions, type PipelineCliOptions } from './options.js';
+import { parsePositiveInt, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 
 interface TagCliOptions extends PipelineCliOptions {
   out?: string;
   format: 'jsonl' | 'csv';
   quiet?: boolean;
+  workers: number;
+  resume?: boolean;
 }
 
-/** Count the photos an input list names (for the progress total), without holding the listing. */
-export async function countPhotos(inputs: string[]): Promise<number> {
+/**
+ * Count the photos an input list names (for the progress total), without holding the listing.
+ * @param skip listed paths not to count (photos already done, for `--resume`).
+ */
+export async function countPhotos(inputs: string[], skip?: (path: string) => boolean): Promise<number> {
   let n = 0;
-  for await (const _ of listPhotos(inputs)) n++;
+  for await (const item of listPhotos(inputs)) if (!skip?.(item.path)) n++;
   return n;
 }
 
@@ -26,47 +30,119 @@ async function write(stream: NodeJS.WritableStream, text: string): Promise<void>
   if (!stream.write(text)) await once(stream, 'drain');
 }
 
+/** Running totals of a `tag` run, for the summary on stderr. */
+export class TagSummary {
+  photos = 0;
+  faces = 0;
+  duplicates = 0;
+  readonly errorsByCode = new Map<string, number>();
+  private readonly start = Date.now();
+
+  /** Count one record. */
+  add(rec: HashedRecord): void {
+    this.photos++;
+    this.faces += rec.faces.length;
+    if (rec.duplicate_of) this.duplicates++;
+    if (rec.error) this.errorsByCode.set(rec.error.code, (this.errorsByCode.get(rec.error.code) ?? 0) + 1);
+  }
+
+  /** Photos with an error. */
+  get errors(): number {
+    let n = 0;
+    for (const v of this.errorsByCode.values()) n += v;
+    return n;
+  }
+
+  /**
+   * The end-of-run summary, e.g.
+   * `facetally tag: 1200 photos, 2301 faces, 3 errors, 2 duplicates in 61.0 s (19.7 photos/s, 2 workers)`
+   * followed by one `  <code>: <count>` line per error code (most frequent first).
+   */
+  format(workers: number, resumed?: ResumeState): string {
+    const s = (Date.now() - this.start) / 1000;
+    const rate = this.photos / Math.max(s, 1e-3);
+    let text =
+      `facetally tag: ${this.photos} photos, ${this.faces} faces, ${this.errors} errors, ${this.duplicates} duplicates` +
+      ` in ${s.toFixed(1)} s (${rate.toFixed(1)} photos/s, ${workers} worker${workers === 1 ? '' : 's'})\n`;
+    if (resumed) {
+      text += `  resumed: ${resumed.records} photos were already in the output${resumed.droppedBytes ? `; a torn last line (${resumed.droppedBytes} bytes) was dropped` : ''}\n`;
+    }
+    if (this.errors > 0) {
+      text += '  errors by code:\n';
+      for (const [code, n] of [...this.errorsByCode].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) text += `    ${code}: ${n}\n`;
+    }
+    return text;
+  }
+}
+
 export function registerTagCommand(program: Command): void {
   const cmd = program
     .command('tag')
     .description('Detect faces and predict the 40 CelebA attributes; one JSON line per photo (or CSV, one row per face)')
     .argument('<inputs...>', 'photo files or folders (folders are searched recursively)')
-    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .option('-o, --out <file>', 'write to this file instead of stdout (one complete record per line, written as each photo is done)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-    .option('-q, --quiet', 'no progress bar')
+    .addOption(new Option('-w, --workers <n>', 'worker threads (each loads the models once)').argParser(parsePositiveInt).default(defaultWorkers(), 'all cores'))
+    .option('--resume', 'continue an interrupted run: keep the records already in --out (a torn last line is dropped), tag only the other photos')
+    .option('-q, --quiet', 'no progress bar and no summary')
     .addHelpText(
       'after',
       `
-JSON line per photo:
-  {"path", "width", "height", "faces": [{"box": {"x","y","width","height"}, "score", "landmarks": [[x,y] x6],
+JSON line per photo, in listing order:
+  {"path", "sha256", "duplicate_of", "width", "height",
+   "faces": [{"box": {"x","y","width","height"}, "score", "landmarks": [[x,y] x6],
    "attributes": {"5_o_Clock_Shadow": p, ..., "Young": p}, "decisions": {name: true|false}}], "error": null}
   Coordinates are pixels of the EXIF-oriented photo. Landmarks: right eye, left eye, nose tip, mouth centre,
   right ear tragion, left ear tragion (the subject's right). A photo that cannot be read has "faces": [] and
-  "error": {"code", "message"}; the run goes on.
+  "error": {"code", "message"}; the run goes on. "sha256" is the SHA-256 of the file's bytes (null when it
+  cannot be read); "duplicate_of" is the first path of this run (or of the run resumed) with identical bytes.
+Interrupted runs: records are appended one complete line at a time; rerun the same command with --resume
+  (needs --out and --format jsonl) and each photo ends up in the file exactly once.
 Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
     );
   addPipelineOptions(cmd).action(async (inputs: string[], opts: TagCliOptions) => {
-    const tagger = await Tagger.create(toTagOptions(opts));
-    const out: NodeJS.WritableStream = opts.out ? createWriteStream(opts.out) : process.stdout;
-    const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs) : undefined;
+    if (opts.resume && !opts.out) throw new Error('--resume needs --out FILE (the output of the run to continue)');
+    if (opts.resume && opts.format !== 'jsonl') throw new Error('--resume works with --format jsonl only (a CSV row is a face, not a photo)');
+    // sharp and onnxruntime run on libuv's thread pool, shared by all workers: give it room for every photo in flight.
+    process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, opts.workers * 2 + 2));
+
+    const resumed = opts.resume ? await readResumeState(opts.out!) : undefined;
+    const skip = resumed ? (path: string) => resumed.done.delete(path) : undefined;
+    const sink = opts.out ? new LineWriter(opts.out, !!opts.resume) : null;
+    const emit = async (text: string) => (sink ? sink.write(text) : write(process.stdout, text));
+    const summary = new TagSummary();
+    let names: readonly string[] = [];
+    // The total for the progress bar and its ETA walks the listing once more, only when the bar is shown.
+    const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs, resumed && ((p) => resumed.done.has(p))) : undefined;
     const progress = createProgress('tag', total, opts.quiet);
-    let errors = 0;
-    if (opts.format === 'csv') await write(out, tagCsvHeader(tagger.attributes!.names) + '\n');
-    for await (const item of listPhotos(inputs)) {
-      const rec: PhotoResult = item.problem
-        ? { path: item.path, width: 0, height: 0, faces: [], error: item.problem }
-        : await tagger.tagFile(item.path);
-      if (rec.error) errors++;
-      await write(out, opts.format === 'csv' ? tagCsvRows(rec, tagger.attributes!.names).join('\n') + '\n' : JSON.stringify(rec) + '\n');
-      progress.tick({ faces: rec.faces.length, error: !!rec.error });
+    try {
+      const records = tagFilesParallel(inputs, {
+        ...toTagOptions(opts),
+        workers: opts.workers,
+        skip,
+        firstByHash: resumed?.firstByHash,
+        onReady: (pool) => {
+          names = pool.attributeNames;
+        },
+      });
+      let first = true;
+      for await (const rec of records) {
+        if (first) {
+          first = false;
+          if (opts.format === 'csv') await emit(tagCsvHeader(names) + '\n');
+        }
+        summary.add(rec);
+        await emit(opts.format === 'csv' ? tagCsvRows(rec, names).join('\n') + '\n' : JSON.stringify(rec) + '\n');
+        progress.tick({ faces: rec.faces.length, error: !!rec.error });
+      }
+      if (first && opts.format === 'csv') await emit(tagCsvHeader(names) + '\n');
+    } finally {
+      progress.stop();
+      sink?.close();
     }
-    progress.stop();
-    if (opts.out) {
-      (out as WriteStream).end();
-      await once(out, 'finish');
-    }
-    if (errors > 0) {
-      process.stderr.write(`facetally tag: ${errors} photo(s) could not be read (see their "error" fields)\n`);
+    if (!opts.quiet) process.stderr.write(summary.format(opts.workers, resumed));
+    if (summary.errors > 0) {
+      process.stderr.write(`facetally tag: ${summary.errors} photo(s) could not be read (see their "error" fields)\n`);
       process.exitCode = 2;
     }
   });

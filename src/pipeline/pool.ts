@@ -1,0 +1,261 @@
+/**
+ * Parallel tagging: a pool of worker threads, each with its own detector and attribute model (loaded once per
+ * worker), fed from the streamed listing through a bounded window, with records coming back in listing order.
+ */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { listPhotos } from './files.js';
+import { errorRecord, type TagOptions } from './tag.js';
+import { withHash, type HashedRecord, type WorkerInit, type WorkerMessage, type WorkRequest } from './worker.js';
+
+export type { HashedRecord } from './worker.js';
+
+/** Options of {@link TaggerPool} and {@link tagFilesParallel}. */
+export interface PoolOptions extends TagOptions {
+  /** Worker threads. Default: all cores (`os.availableParallelism()`). */
+  workers?: number;
+  /** Photos each worker works on at a time (overlaps its JavaScript with native decode/inference). Default 2. */
+  perWorker?: number;
+}
+
+/** The default number of workers: one per core. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+  tasks: Map<number, { path: string; resolve: (r: HashedRecord) => void }>;
+}
+
+/**
+ * How to start a worker: `worker.js` beside this file in `dist/`; when running from the TypeScript sources
+ * (tests, `tsx`), a small bootstrap that registers tsx's loader in the worker, then imports `worker.ts`.
+ */
+function startWorker(workerData: WorkerInit): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData });
+  // tsx's "tsx/esm/api" entry for `import` (its package exports map): ./dist/esm/api/index.mjs
+  const tsxApi = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./worker.ts', here).href;
+  const code = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+/**
+ * A fixed set of worker threads that tag photos. Each worker loads the models once at start; a worker that dies
+ * (a crash in native code surfaced as an error) turns its photos in progress into `internal_error` records and is
+ * replaced, so one bad file cannot stop a run.
+ *
+ * @example
+ * const pool = await TaggerPool.start({ workers: 4 });
+ * const rec = await pool.tag('photo.jpg');   // PhotoResult + sha256
+ * await pool.close();
+ */
+export class TaggerPool {
+  private readonly slots: Slot[] = [];
+  /** Every worker started and not yet exited, ready or still loading its models. */
+  private readonly live = new Set<Worker>();
+  private readonly queue: WorkRequest[] = [];
+  private readonly waiting = new Map<number, { path: string; resolve: (r: HashedRecord) => void }>();
+  private nextId = 0;
+  private closed = false;
+  /** The attribute model's names in output order (CelebA's), as loaded by the workers. */
+  attributeNames: readonly string[] = [];
+
+  private constructor(
+    private readonly init: WorkerInit,
+    readonly perWorker: number,
+  ) {}
+
+  /**
+   * Start the workers and wait until each has loaded its models.
+   * @throws Error with the model loader's message (naming the file) when a model cannot be loaded.
+   */
+  static async start(options: PoolOptions = {}): Promise<TaggerPool> {
+    const { workers = defaultWorkers(), perWorker = 2, ...tagOptions } = options;
+    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`expected a positive integer for workers but received ${workers}`);
+    if (!Number.isInteger(perWorker) || perWorker < 1) throw new RangeError(`expected a positive integer for perWorker but received ${perWorker}`);
+    const init: WorkerInit = {
+      facetallyTagWorker: true,
+      options: tagOptions,
+      sharpConcurrency: workers >= availableParallelism() ? 1 : undefined,
+    };
+    const pool = new TaggerPool(init, perWorker);
+    try {
+      await Promise.all(Array.from({ length: workers }, () => pool.spawn()));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Photos that can be in progress at once (`workers * perWorker`). */
+  get capacity(): number {
+    return this.slots.length * this.perWorker;
+  }
+
+  /** Tag one photo on some worker. Never rejects: failures become error records. */
+  tag(path: string): Promise<HashedRecord> {
+    if (this.closed) return Promise.resolve(withHash(errorRecord(path, new Error('tagger pool is closed')), null));
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { path, resolve });
+      this.queue.push({ id, path });
+      this.pump();
+    });
+  }
+
+  /** Stop every worker. Photos still queued get `internal_error` records. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const [, t] of this.waiting) t.resolve(withHash(errorRecord(t.path, new Error('tagger pool closed before this photo was tagged')), null));
+    this.waiting.clear();
+    this.queue.length = 0;
+    this.slots.length = 0;
+    await Promise.all([...this.live].map((w) => w.terminate()));
+    this.live.clear();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let best: Slot | undefined;
+      for (const s of this.slots) if (s.busy < this.perWorker && (!best || s.busy < best.busy)) best = s;
+      if (!best) return;
+      const req = this.queue.shift()!;
+      const task = this.waiting.get(req.id)!;
+      this.waiting.delete(req.id);
+      best.busy++;
+      best.tasks.set(req.id, task);
+      best.worker.postMessage(req);
+    }
+  }
+
+  private spawn(): Promise<void> {
+    const worker = startWorker(this.init);
+    this.live.add(worker);
+    const slot: Slot = { worker, busy: 0, tasks: new Map() };
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') {
+          if (this.closed) {
+            void worker.terminate();
+            reject(new Error('tagger pool closed while this worker was starting'));
+            return;
+          }
+          ready = true;
+          this.attributeNames = m.attributeNames;
+          this.slots.push(slot);
+          resolve();
+          this.pump();
+        } else if (m.type === 'fatal') {
+          reject(new Error(m.message));
+          void worker.terminate();
+        } else {
+          const t = slot.tasks.get(m.id);
+          if (!t) return;
+          slot.tasks.delete(m.id);
+          slot.busy--;
+          t.resolve(m.record);
+          this.pump();
+        }
+      });
+      const died = (why: string) => {
+        this.live.delete(worker);
+        if (!ready) {
+          reject(new Error(`tagger worker failed to start: ${why}`));
+          return;
+        }
+        const i = this.slots.indexOf(slot);
+        if (i < 0) return; // already handled, or closed
+        this.slots.splice(i, 1);
+        for (const [, t] of slot.tasks) t.resolve(withHash(errorRecord(t.path, new Error(`worker thread died while tagging this photo (${why})`)), null));
+        slot.tasks.clear();
+        if (!this.closed) this.spawn().then(() => this.pump(), () => this.failQueued(why));
+      };
+      worker.on('error', (err) => died(err.message));
+      worker.on('exit', (code) => died(`exit code ${code}`));
+    });
+  }
+
+  private failQueued(why: string): void {
+    if (this.slots.length > 0) return;
+    for (const req of this.queue.splice(0)) {
+      const t = this.waiting.get(req.id);
+      this.waiting.delete(req.id);
+      t?.resolve(withHash(errorRecord(req.path, new Error(`no tagger worker could be restarted (${why})`)), null));
+    }
+  }
+}
+
+/** Options of {@link tagFilesParallel}. */
+export interface ParallelTagOptions extends PoolOptions {
+  /** Listed paths for which this returns true are not tagged and not yielded (used by `--resume`). */
+  skip?: (path: string) => boolean;
+  /**
+   * Content hash → first path seen, for `duplicate_of`. Pass one pre-filled from an earlier output to keep
+   * duplicates pointing at photos of that run (`--resume`). Memory: one entry per distinct file content
+   * (about 150 bytes with a typical path; ~150 MB for a million distinct photos).
+   */
+  firstByHash?: Map<string, string>;
+  /** Records held at most while waiting for an earlier, slower photo (reorder window). Default `max(64, 8 * capacity)`. */
+  window?: number;
+  /** Called once the workers have loaded their models, with the pool (e.g. to start a progress display). */
+  onReady?: (pool: TaggerPool) => void;
+}
+
+/** The key of a content hash in {@link ParallelTagOptions.firstByHash}: its first 128 bits in hex. */
+export function hashKey(sha256: string): string {
+  return sha256.slice(0, 32);
+}
+
+/**
+ * Tag every photo named by `inputs` on a pool of worker threads; yields one record per photo **in listing order**
+ * (the same order, and the same records, as {@link tagFiles} plus `sha256`/`duplicate_of`, whatever the number of
+ * workers). Memory is bounded: the listing is streamed, at most `window` photos are in progress or waiting for an
+ * earlier one, and nothing of a photo is kept after its record is yielded except its hash (for duplicates).
+ *
+ * @example
+ * for await (const rec of tagFilesParallel(['photos/'], { workers: 4 })) console.log(rec.path, rec.faces.length);
+ */
+export async function* tagFilesParallel(inputs: readonly string[], options: ParallelTagOptions = {}): AsyncGenerator<HashedRecord> {
+  const { skip, firstByHash = new Map<string, string>(), window: win, onReady, ...poolOptions } = options;
+  const pool = await TaggerPool.start(poolOptions);
+  try {
+    onReady?.(pool);
+    const window = win ?? Math.max(64, 8 * pool.capacity);
+    const pending: Promise<HashedRecord>[] = [];
+    const finish = (rec: HashedRecord): HashedRecord => {
+      if (rec.sha256) {
+        const key = hashKey(rec.sha256);
+        const first = firstByHash.get(key);
+        if (first === undefined) firstByHash.set(key, rec.path);
+        else if (first !== rec.path) rec.duplicate_of = first;
+      }
+      return rec;
+    };
+    for await (const item of listPhotos(inputs)) {
+      if (skip?.(item.path)) continue;
+      pending.push(
+        item.problem
+          ? Promise.resolve(withHash({ path: item.path, width: 0, height: 0, faces: [], error: item.problem }, null))
+          : pool.tag(item.path),
+      );
+      while (pending.length >= window) yield finish(await pending.shift()!);
+    }
+    while (pending.length > 0) yield finish(await pending.shift()!);
+  } finally {
+    await pool.close();
+  }
+}

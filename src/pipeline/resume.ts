@@ -1,0 +1,118 @@
+/**
+ * Append-only output and `--resume`: every record is one line handed to the operating system in one write
+ * before the next photo's record, so a process killed at any moment (SIGKILL included) leaves complete lines plus
+ * at most one torn last line; resuming drops that torn line and skips the photos already written.
+ */
+import { closeSync, createReadStream, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { hashKey } from './pool.js';
+
+/** What an earlier, interrupted run left in its output file. */
+export interface ResumeState {
+  /** Paths that already have a record (each is removed when the listing meets it again, so the set shrinks). */
+  done: Set<string>;
+  /** Content-hash key → first path, so that `duplicate_of` keeps pointing at photos of the earlier run. */
+  firstByHash: Map<string, string>;
+  /** Complete records found. */
+  records: number;
+  /** Bytes of a torn last line that were cut off (0 when the file ended cleanly). */
+  droppedBytes: number;
+}
+
+/**
+ * Cut a torn last line (bytes after the last newline) off `path`, in place.
+ * @returns the number of bytes removed (0 when the file is empty or ends with a newline).
+ */
+export function dropTornTail(path: string): number {
+  const fd = openSync(path, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(fd, chunk, 0, end - start, start);
+      const nl = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (nl >= 0) {
+        const keep = start + nl + 1;
+        if (keep < size) ftruncateSync(fd, keep);
+        return size - keep;
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0);
+    return size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Read the JSON-lines output of an earlier run to resume it: drops a torn last line (see {@link dropTornTail}),
+ * then streams the complete lines, collecting the photos already done and their content hashes. A missing file
+ * is an empty state (nothing done yet).
+ * @throws Error naming the file and line when a complete line is not a JSON record with a `path` (the file was
+ *   not written by `facetally tag`, or was edited), rather than guessing.
+ */
+export async function readResumeState(path: string): Promise<ResumeState> {
+  const state: ResumeState = { done: new Set(), firstByHash: new Map(), records: 0, droppedBytes: 0 };
+  try {
+    state.droppedBytes = dropTornTail(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state;
+    throw new Error(`${path}: cannot open the output to resume (${(err as Error).message})`);
+  }
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let rec: { path?: unknown; sha256?: unknown };
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      throw new Error(`${path}:${lineNo}: not a complete JSON record; cannot resume from a file that was not written by facetally tag (--format jsonl)`);
+    }
+    if (typeof rec?.path !== 'string') throw new Error(`${path}:${lineNo}: record has no "path"; cannot resume from this file`);
+    state.done.add(rec.path);
+    state.records++;
+    if (typeof rec.sha256 === 'string') {
+      const key = hashKey(rec.sha256);
+      if (!state.firstByHash.has(key)) state.firstByHash.set(key, rec.path);
+    }
+  }
+  return state;
+}
+
+/**
+ * An output file written one complete line at a time: each {@link write} is a synchronous `write(2)` (looped
+ * until every byte is written) of the whole record, so the record is in the kernel before the next photo's
+ * record is produced and survives the process being killed. Not fsynced (a power cut can still lose the last
+ * records, or tear the last line, which `--resume` then drops).
+ */
+export class LineWriter {
+  private fd: number | null;
+
+  /** Open `path` for appending (`append`: true) or truncate it (false). */
+  constructor(
+    readonly path: string,
+    append: boolean,
+  ) {
+    this.fd = openSync(path, append ? 'a' : 'w');
+  }
+
+  /** Write `text` (one or more complete lines, ending with a newline). */
+  write(text: string): void {
+    if (this.fd === null) throw new Error(`${this.path}: writer is closed`);
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+  }
+
+  /** Close the file. */
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The worker pool: identical records whatever the number of workers, in listing order, equal to the serial
+ * library path (`tagFiles`) plus the content hash; duplicates reported, not merged; errors carried through.
+ *
+ * Uses the shipped attribute model (models/celeba-attributes); when it is missing these tests fail with the
+ * loader's message naming the file. FACETALLY_TEST_MODEL_DIR points them at another model folder (development only).
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TaggerPool, tagFilesParallel, type HashedRecord } from '../../src/pipeline/pool.js';
+import { tagFiles } from '../../src/pipeline/tag.js';
+import type { PhotoResult } from '../../src/types.js';
+import { repoRoot } from '../helpers/shared.js';
+
+const modelDir = process.env.FACETALLY_TEST_MODEL_DIR || undefined;
+
+async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const r of gen) out.push(r);
+  return out;
+}
+
+describe('TaggerPool / tagFilesParallel', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'facetally-pool-'));
+    const astronaut = join(repoRoot, 'examples', 'astronaut.png');
+    copyFileSync(astronaut, join(dir, 'a.png'));
+    copyFileSync(join(repoRoot, 'examples', 'grace_hopper.jpg'), join(dir, 'b.jpg'));
+    copyFileSync(astronaut, join(dir, 'c copy é.png')); // same bytes as a.png, a path with a space and non-ASCII
+    await sharp(astronaut).resize(300).jpeg({ quality: 85 }).toFile(join(dir, 'd-small.jpg'));
+    await sharp(astronaut).flop().png().toFile(join(dir, 'e-mirror.png'));
+    writeFileSync(join(dir, 'f-empty.jpg'), '');
+    writeFileSync(join(dir, 'g-text.jpg'), 'not a JPEG at all');
+    mkdirSync(join(dir, 'h-folder.png'));
+  });
+
+  it('--workers 1 and 2 give identical records, in listing order, equal to tagFiles plus sha256', async () => {
+    const one = await collect(tagFilesParallel([dir], { modelDir, workers: 1 }));
+    const two = await collect(tagFilesParallel([dir], { modelDir, workers: 2, perWorker: 3 }));
+    expect(two).toEqual(one);
+    const serial: PhotoResult[] = await collect(tagFiles([dir], { modelDir }));
+    expect(one.map((r) => r.path)).toEqual(serial.map((r) => r.path));
+    expect(one.map(({ sha256, duplicate_of, ...rest }) => rest)).toEqual(serial);
+    expect(one.filter((r) => r.faces.length > 0).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a tiny reorder window still yields listing order', async () => {
+    const recs = await collect(tagFilesParallel([dir], { modelDir, workers: 2, window: 2 }));
+    expect(recs.map((r) => r.path)).toEqual([...recs.map((r) => r.path)].sort());
+  });
+
+  it('sha256 is the hash of the bytes; identical photos are reported with duplicate_of, not merged', async () => {
+    const recs: HashedRecord[] = await collect(tagFilesParallel([dir], { modelDir, workers: 2 }));
+    const by = new Map(recs.map((r) => [r.path.slice(dir.length + 1), r]));
+    expect(by.get('a.png')!.sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'a.png'))).digest('hex'));
+    expect(by.get('a.png')!.duplicate_of).toBeNull();
+    expect(by.get('c copy é.png')!.duplicate_of).toBe(join(dir, 'a.png'));
+    expect(by.get('c copy é.png')!.faces).toEqual(by.get('a.png')!.faces);
+    expect(by.get('e-mirror.png')!.duplicate_of).toBeNull();
+    // errors carried through with their codes; unreadable entries have no hash
+    expect(by.get('f-empty.jpg')!.error?.code).toBe('empty_file');
+    expect(by.get('g-text.jpg')!.error?.code).toBe('unsupported_format');
+    expect(by.get('h-folder.png')!.error?.code).toBe('not_a_file');
+    expect(by.get('h-folder.png')!.sha256).toBeNull();
+  });
+
+  it('skip leaves photos out; a pre-filled hash map keeps duplicates pointing at the earlier run', async () => {
+    const first = new Map<string, string>();
+    const recs = await collect(
+      tagFilesParallel([dir], { modelDir, workers: 1, skip: (p) => !p.endsWith('copy é.png'), firstByHash: first }),
+    );
+    expect(recs).toHaveLength(1);
+    expect(recs[0].duplicate_of).toBeNull();
+    const again = await collect(tagFilesParallel([join(dir, 'a.png')], { modelDir, workers: 1, firstByHash: first }));
+    expect(again[0].duplicate_of).toBe(join(dir, 'c copy é.png'));
+  });
+
+  it('a model that cannot load fails the start with a message naming the file', async () => {
+    await expect(TaggerPool.start({ modelDir: join(dir, 'no-such-model'), workers: 1 })).rejects.toThrow(/no-such-model.*attributes\.json/);
+  });
+});
