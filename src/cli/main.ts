@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { registerCompareCommand } from './compare.js';
 import { registerCropCommand } from './crop.js';
 import { registerDrawCommand } from './draw.js';
 import { registerEvalCommand } from './eval.js';
@@ -40,6 +41,7 @@ Examples:
   registerCropCommand(program);
   registerDrawCommand(program);
   registerEvalCommand(program);
+  registerCompareCommand(program);
   return program;
 }
 
