@@ -4,6 +4,7 @@ import { registerCompareCommand } from './compare.js';
 import { registerCropCommand } from './crop.js';
 import { registerDrawCommand } from './draw.js';
 import { registerEvalCommand } from './eval.js';
+import { registerServeCommand } from './serve.js';
 import { registerTagCommand } from './tag.js';
 import { parsePositive, parsePositiveInt, parseUnit } from './options.js';
 
@@ -42,6 +43,7 @@ Examples:
   registerDrawCommand(program);
   registerEvalCommand(program);
   registerCompareCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
