@@ -103,8 +103,6 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
   addPipelineOptions(cmd).action(async (inputs: string[], opts: TagCliOptions) => {
     if (opts.resume && !opts.out) throw new Error('--resume needs --out FILE (the output of the run to continue)');
     if (opts.resume && opts.format !== 'jsonl') throw new Error('--resume works with --format jsonl only (a CSV row is a face, not a photo)');
-    // sharp and onnxruntime run on libuv's thread pool, shared by all workers: give it room for every photo in flight.
-    process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, opts.workers * 2 + 2));
 
     const resumed = opts.resume ? await readResumeState(opts.out!) : undefined;
     const skip = resumed ? (path: string) => resumed.done.delete(path) : undefined;

@@ -21,6 +21,12 @@ export interface PoolOptions extends TagOptions {
   perWorker?: number;
 }
 
+/** Size of libuv's thread pool (fixed when the process starts: set UV_THREADPOOL_SIZE in its environment). */
+function uvThreads(): number {
+  const n = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? n : 4;
+}
+
 /** The default number of workers: one per core. */
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
@@ -83,7 +89,9 @@ export class TaggerPool {
     const init: WorkerInit = {
       facetallyTagWorker: true,
       options: tagOptions,
-      sharpConcurrency: workers >= availableParallelism() ? 1 : undefined,
+      // sharp runs on libuv's thread pool (UV_THREADPOOL_SIZE, default 4, shared by all workers); give each of
+      // its operations enough libvips threads that the pool can still fill the cores, and no more.
+      sharpConcurrency: Math.max(1, Math.floor(availableParallelism() / uvThreads())),
     };
     const pool = new TaggerPool(init, perWorker);
     try {

@@ -62,7 +62,7 @@ export async function tagPhotoHashed(tagger: Tagger, path: string): Promise<Hash
 export interface WorkerInit {
   facetallyTagWorker: true;
   options: TagOptions;
-  /** libvips threads per image operation (process-wide); 1 when the pool already fills every core. */
+  /** libvips threads per image operation (process-wide setting); default: sharp's own (one per core). */
   sharpConcurrency?: number;
 }
 
