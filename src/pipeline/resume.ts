@@ -9,8 +9,8 @@ import { hashKey } from './pool.js';
 
 /** What an earlier, interrupted run left in its output file. */
 export interface ResumeState {
-  /** Paths that already have a record (each is removed when the listing meets it again, so the set shrinks). */
-  done: Set<string>;
+  /** Paths that already have a record → how many records (a path named twice in the inputs has two). */
+  done: Map<string, number>;
   /** Content-hash key → first path, so that `duplicate_of` keeps pointing at photos of the earlier run. */
   firstByHash: Map<string, string>;
   /** Complete records found. */
@@ -56,7 +56,7 @@ export function dropTornTail(path: string): number {
  *   not written by `facetally tag`, or was edited), rather than guessing.
  */
 export async function readResumeState(path: string): Promise<ResumeState> {
-  const state: ResumeState = { done: new Set(), firstByHash: new Map(), records: 0, droppedBytes: 0 };
+  const state: ResumeState = { done: new Map(), firstByHash: new Map(), records: 0, droppedBytes: 0 };
   try {
     state.droppedBytes = dropTornTail(path);
   } catch (err) {
@@ -75,7 +75,7 @@ export async function readResumeState(path: string): Promise<ResumeState> {
       throw new Error(`${path}:${lineNo}: not a complete JSON record; cannot resume from a file that was not written by facetally tag (--format jsonl)`);
     }
     if (typeof rec?.path !== 'string') throw new Error(`${path}:${lineNo}: record has no "path"; cannot resume from this file`);
-    state.done.add(rec.path);
+    state.done.set(rec.path, (state.done.get(rec.path) ?? 0) + 1);
     state.records++;
     if (typeof rec.sha256 === 'string') {
       const key = hashKey(rec.sha256);
@@ -83,6 +83,20 @@ export async function readResumeState(path: string): Promise<ResumeState> {
     }
   }
   return state;
+}
+
+/**
+ * The `skip` test for a resumed run: true for a listed path that already has a record, consuming one record of
+ * it, so that the set of done paths shrinks as the listing meets them again.
+ */
+export function skipDone(state: ResumeState): (path: string) => boolean {
+  return (path) => {
+    const n = state.done.get(path);
+    if (n === undefined) return false;
+    if (n <= 1) state.done.delete(path);
+    else state.done.set(path, n - 1);
+    return true;
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dropTornTail, LineWriter, readResumeState } from '../../src/pipeline/resume.js';
+import { dropTornTail, LineWriter, readResumeState, skipDone } from '../../src/pipeline/resume.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const bin = join(repoRoot, 'bin', 'facetally.js');
@@ -42,10 +42,19 @@ describe('dropTornTail / readResumeState / LineWriter', () => {
     const h = 'ab'.repeat(32);
     writeFileSync(f, `{"path":"x.jpg","sha256":"${h}"}\n{"path":"y.jpg","sha256":"${h}","duplicate_of":"x.jpg"}\n{"path":"z.jpg","sha256":null}\n{"path":"w`);
     const s = await readResumeState(f);
-    expect([...s.done]).toEqual(['x.jpg', 'y.jpg', 'z.jpg']);
+    expect([...s.done.keys()]).toEqual(['x.jpg', 'y.jpg', 'z.jpg']);
     expect([...s.firstByHash.values()]).toEqual(['x.jpg']);
     expect(s.records).toBe(3);
     expect(s.droppedBytes).toBe('{"path":"w'.length);
+  });
+
+  it('skipDone consumes one record per listed occurrence of a path', async () => {
+    const f = join(tmp(), 'out.jsonl');
+    writeFileSync(f, '{"path":"a"}\n{"path":"a"}\n{"path":"b"}\n');
+    const s = await readResumeState(f);
+    const skip = skipDone(s);
+    expect(['a', 'b', 'a', 'a', 'c', 'b'].map(skip)).toEqual([true, true, true, false, false, false]);
+    expect(s.done.size).toBe(0);
   });
 
   it('refuses a file whose complete lines are not records, naming the line', async () => {
