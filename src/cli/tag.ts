@@ -115,7 +115,24 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     const resumed = opts.resume ? await readResumeState(opts.out!) : undefined;
     const skip = resumed ? skipDone(resumed) : undefined;
     const sink = opts.out ? new LineWriter(opts.out, !!opts.resume) : null;
-    const emit = async (text: string) => (sink ? sink.write(text) : write(process.stdout, text));
+    // stdout closed by the reader (`facetally tag photos/ | head`): stop cleanly instead of dying on EPIPE.
+    let readerGone = false;
+    if (!sink) {
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+        readerGone = true;
+      });
+    }
+    const emit = async (text: string) => {
+      if (sink) return sink.write(text);
+      if (readerGone) return;
+      try {
+        await write(process.stdout, text);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+        readerGone = true;
+      }
+    };
     const summary = new TagSummary();
     let names: readonly string[] = [];
     // The total for the progress bar and its ETA walks the listing once more, only when the bar is shown.
@@ -142,6 +159,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
         summary.add(rec);
         await emit(opts.format === 'csv' ? tagCsvRows(rec, names).join('\n') + '\n' : JSON.stringify(rec) + '\n');
         progress.tick({ faces: rec.faces.length, error: !!rec.error });
+        if (readerGone) break;
       }
       if (first && opts.format === 'csv') await emit(tagCsvHeader(names) + '\n');
     } finally {

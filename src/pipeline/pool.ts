@@ -34,6 +34,8 @@ export function defaultWorkers(): number {
 
 interface Slot {
   worker: Worker;
+  /** Loading its models, or ready for photos. */
+  state: 'starting' | 'ready';
   busy: number;
   tasks: Map<number, { path: string; resolve: (r: HashedRecord) => void }>;
 }
@@ -65,7 +67,9 @@ function startWorker(workerData: WorkerInit): Worker {
 export class TaggerPool {
   private readonly slots: Slot[] = [];
   /** Every worker started and not yet exited, ready or still loading its models. */
-  private readonly live = new Set<Worker>();
+  private readonly live = new Set<Slot>();
+  /** Wakes {@link close} when a worker finishes a photo, becomes ready or exits. */
+  private changed: (() => void) | null = null;
   private readonly queue: WorkRequest[] = [];
   private readonly waiting = new Map<number, { path: string; resolve: (r: HashedRecord) => void }>();
   private nextId = 0;
@@ -124,15 +128,28 @@ export class TaggerPool {
     });
   }
 
-  /** Stop every worker. Photos still queued get `internal_error` records. */
+  /**
+   * Stop every worker. Photos still queued get `internal_error` records; photos already on a worker are finished
+   * (their records dropped) before the worker is stopped, because terminating a thread inside sharp or
+   * onnxruntime aborts the whole process.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const [, t] of this.waiting) t.resolve(withHash(errorRecord(t.path, new Error('tagger pool closed before this photo was tagged')), null));
     this.waiting.clear();
     this.queue.length = 0;
     this.slots.length = 0;
-    await Promise.all([...this.live].map((w) => w.terminate()));
+    const quiet = () => [...this.live].every((s) => s.state === 'ready' && s.busy === 0);
+    while (!quiet()) await new Promise<void>((resolve) => (this.changed = resolve));
+    const slots = [...this.live];
     this.live.clear();
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private notify(): void {
+    const wake = this.changed;
+    this.changed = null;
+    wake?.();
   }
 
   private pump(): void {
@@ -151,45 +168,49 @@ export class TaggerPool {
 
   private spawn(): Promise<void> {
     const worker = startWorker(this.init);
-    this.live.add(worker);
-    const slot: Slot = { worker, busy: 0, tasks: new Map() };
+    const slot: Slot = { worker, state: 'starting', busy: 0, tasks: new Map() };
+    this.live.add(slot);
     return new Promise((resolve, reject) => {
-      let ready = false;
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'ready') {
+          slot.state = 'ready';
+          this.notify();
           if (this.closed) {
-            void worker.terminate();
             reject(new Error('tagger pool closed while this worker was starting'));
             return;
           }
-          ready = true;
           this.attributeNames = m.attributeNames;
           this.slots.push(slot);
           resolve();
           this.pump();
         } else if (m.type === 'fatal') {
           reject(new Error(m.message));
-          void worker.terminate();
+          this.live.delete(slot);
+          this.notify();
+          void worker.terminate(); // idle: its model loading has ended
         } else {
           const t = slot.tasks.get(m.id);
           if (!t) return;
           slot.tasks.delete(m.id);
           slot.busy--;
           t.resolve(m.record);
+          this.notify();
           this.pump();
         }
       });
       const died = (why: string) => {
-        this.live.delete(worker);
-        if (!ready) {
+        const wasLive = this.live.delete(slot);
+        this.notify();
+        if (slot.state === 'starting') {
           reject(new Error(`tagger worker failed to start: ${why}`));
           return;
         }
         const i = this.slots.indexOf(slot);
-        if (i < 0) return; // already handled, or closed
-        this.slots.splice(i, 1);
+        if (i >= 0) this.slots.splice(i, 1);
+        if (!wasLive && i < 0) return; // stopped by close()
         for (const [, t] of slot.tasks) t.resolve(withHash(errorRecord(t.path, new Error(`worker thread died while tagging this photo (${why})`)), null));
         slot.tasks.clear();
+        slot.busy = 0;
         if (!this.closed) this.spawn().then(() => this.pump(), () => this.failQueued(why));
       };
       worker.on('error', (err) => died(err.message));

@@ -81,6 +81,20 @@ describe('TaggerPool / tagFilesParallel', () => {
     expect(again[0].duplicate_of).toBe(join(dir, 'c copy é.png'));
   });
 
+  it('a consumer that stops early closes the pool without killing the process (busy workers finish first)', async () => {
+    let n = 0;
+    for await (const r of tagFilesParallel([dir], { modelDir, workers: 2, perWorker: 2 })) {
+      expect(r.path).toBe(join(dir, 'a.png'));
+      if (++n === 1) break;
+    }
+    const pool = await TaggerPool.start({ modelDir, workers: 2 });
+    const pending = [pool.tag(join(dir, 'a.png')), pool.tag(join(dir, 'b.jpg')), pool.tag(join(dir, 'e-mirror.png')), pool.tag(join(dir, 'd-small.jpg')), pool.tag(join(dir, 'c copy é.png'))];
+    await pool.close(); // two on each worker are finished; the queued one gets an error record
+    const recs = await Promise.all(pending);
+    expect(recs.filter((r) => r.error?.code === 'internal_error').length).toBeGreaterThanOrEqual(1);
+    expect(recs[0].faces.length).toBe(1);
+  });
+
   it('a model that cannot load fails the start with a message naming the file', async () => {
     await expect(TaggerPool.start({ modelDir: join(dir, 'no-such-model'), workers: 1 })).rejects.toThrow(/no-such-model.*attributes\.json/);
   });
