@@ -7,7 +7,7 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
@@ -40,11 +40,13 @@ export interface RunningServer {
 /** Default port of `facetally serve`. */
 export const DEFAULT_PORT = 5177;
 
-/** The Vite build beside this module: dist/web (from dist/server/serve.js or src/server/serve.ts). */
+/**
+ * The Vite build of this package: dist/web, seen from dist/server/serve.js (`../web`) or, when running from
+ * source (tests, tsx), from src/server/serve.ts (`../../dist/web`; src/web itself holds the unbuilt sources).
+ */
 export function defaultWebDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [resolve(here, '../web'), resolve(here, '../../dist/web')];
-  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[candidates.length - 1];
+  return basename(dirname(here)) === 'src' ? resolve(here, '../../dist/web') : resolve(here, '../web');
 }
 
 /** True for addresses that only this machine can reach. */

@@ -2,7 +2,8 @@
  * Group comparison in the browser: the same computation and report as `facetally compare`
  * (`compareGroups` from src/analysis/compare.ts, charts from src/report/charts.ts, the HTML report from
  * src/report/html.ts, CSV/JSON from src/report/tables.ts), fed with the records tagged in the page.
- * Charts are rendered to SVG with Vega in the worker, so the report stays self-contained and offline.
+ * Charts are rendered to SVG with Vega in the worker (with Vega's expression interpreter: the page's CSP allows
+ * no eval), so the report stays self-contained and offline.
  */
 
 import { compareGroups, type CompareResult, type FaceObservation } from '../analysis/compare.js';
@@ -123,7 +124,8 @@ export async function compareInBrowser(req: WebCompareRequest, sidecar: Sidecar 
 
 /** The CLI's charts (top-k and all attributes; raw and, when available, corrected), rendered to SVG by Vega. */
 async function renderCharts(result: CompareResult, topK: number): Promise<ReportChart[]> {
-  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  // The CSP of `facetally serve` forbids eval, so Vega runs its expressions through its AST interpreter.
+  const [vega, vl, { expressionInterpreter }] = await Promise.all([import('vega'), import('vega-lite'), import('vega-interpreter')]);
   const top = topAttributes(result, topK);
   const measures: ChartMeasure[] = result.corrected ? ['raw', 'corrected'] : ['raw'];
   const charts: ReportChart[] = [];
@@ -133,7 +135,7 @@ async function renderCharts(result: CompareResult, topK: number): Promise<Report
       const what = measure === 'raw' ? 'Prevalence' : 'Corrected prevalence';
       const title = which === 'top' ? `${what}: the ${top.length} attributes that differ most` : `${what}: all ${result.attributes.length} attributes`;
       const spec = prevalenceChartSpec(result, { measure, title, attributes: which === 'top' ? top : undefined });
-      const view = new vega.View(vega.parse(vl.compile(spec as never).spec), { renderer: 'none' });
+      const view = new vega.View(vega.parse(vl.compile(spec as never).spec, undefined, { ast: true }), { renderer: 'none', expr: expressionInterpreter as never });
       try {
         charts.push({ id, title, svg: await view.toSVG(), files: [] });
       } finally {
