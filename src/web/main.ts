@@ -262,7 +262,7 @@ function setCaption(p: PhotoEntry): void {
   });
   const name = document.createElement('span');
   name.className = 'name';
-  name.textContent = p.path;
+  name.textContent = p.path.slice(p.path.lastIndexOf('/') + 1);
   name.title = p.path;
   top.append(check, name);
   const info = document.createElement('div');
