@@ -114,17 +114,18 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
 
     const resumed = opts.resume ? await readResumeState(opts.out!) : undefined;
     const skip = resumed ? skipDone(resumed) : undefined;
-    const sink = opts.out ? new LineWriter(opts.out, !!opts.resume) : null;
+    // Opened once the models have loaded, so that a model that cannot load leaves an earlier output untouched.
+    let sink: LineWriter | null = null;
     // stdout closed by the reader (`facetally tag photos/ | head`): stop cleanly instead of dying on EPIPE.
     let readerGone = false;
-    if (!sink) {
+    if (!opts.out) {
       process.stdout.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code !== 'EPIPE') throw err;
         readerGone = true;
       });
     }
     const emit = async (text: string) => {
-      if (sink) return sink.write(text);
+      if (opts.out) return sink!.write(text);
       if (readerGone) return;
       try {
         await write(process.stdout, text);
@@ -146,6 +147,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
         firstByHash: resumed?.firstByHash,
         onReady: (pool) => {
           names = pool.attributeNames;
+          if (opts.out) sink = new LineWriter(opts.out, !!opts.resume);
           summary.markReady();
           progress = createProgress('tag', total, opts.quiet); // rate and ETA from the first photo, not from model loading
         },
@@ -164,7 +166,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       if (first && opts.format === 'csv') await emit(tagCsvHeader(names) + '\n');
     } finally {
       progress.stop();
-      sink?.close();
+      (sink as LineWriter | null)?.close();
     }
     if (!opts.quiet) process.stderr.write(summary.format(opts.workers, resumed));
     if (summary.errors > 0) {
