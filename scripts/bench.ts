@@ -1,8 +1,8 @@
 /**
  * facetally's benchmark: `npm run bench` (builds, then runs this with tsx). Prints a Markdown table; not a test.
  *
- *   npm run bench -- [--groups 30] [--workers N] [--rss 1000,10000] [--model DIR] [--skip human,faceapi,rss]
- *                    [--json FILE] [--work DIR]
+ *   npm run bench -- [--groups 30] [--workers N] [--rss 1000,10000] [--malloc-arena-max default,2] [--model DIR]
+ *                    [--skip human,faceapi,rss] [--json FILE] [--work DIR]
  *
  * One fixed photo set, generated deterministically under --work (default $TMPDIR/facetally-bench): the shared
  * sample photos (../shared/data/photos, known face counts in expected.json) plus `--groups` group pictures
@@ -17,7 +17,8 @@
  *   @vladmandic/face-api 1.x (tfjs wasm backend; SSD MobileNet v1 + 68 landmarks + age/gender), each as N child
  *   processes on N shards of the same photos, decoded with sharp, models read from their npm packages (no network);
  * - peak RSS (VmHWM of the facetally process, worker threads included) at 1,000 and 10,000 CelebA-HQ photos
- *   (128x128, one face each), to show memory does not grow with the collection.
+ *   (128x128, one face each), to show memory does not grow with the collection; once with the environment's
+ *   malloc settings and once with MALLOC_ARENA_MAX=2 (glibc's per-thread arenas fragment under sharp + onnxruntime).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ interface Args {
   groups: number;
   workers: number;
   rss: number[];
+  /** MALLOC_ARENA_MAX values for the memory runs; '' = the environment as it is. */
+  arenas: string[];
   model?: string;
   skip: Set<string>;
   json?: string;
@@ -51,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     groups: 30,
     workers: availableParallelism(),
     rss: [1000, 10000],
+    arenas: ['', '2'],
     skip: new Set(),
     work: join(process.env.TMPDIR ?? '/tmp', 'facetally-bench'),
   };
@@ -64,6 +68,7 @@ function parseArgs(argv: string[]): Args {
     if (k === '--groups') a.groups = Number(take());
     else if (k === '--workers') a.workers = Number(take());
     else if (k === '--rss') a.rss = take().split(',').filter(Boolean).map(Number);
+    else if (k === '--malloc-arena-max') a.arenas = take().split(',').map((x) => (x === 'default' ? '' : x));
     else if (k === '--model') a.model = resolve(take());
     else if (k === '--skip') for (const s of take().split(',')) a.skip.add(s);
     else if (k === '--json') a.json = resolve(take());
@@ -183,11 +188,11 @@ interface CliRun {
 }
 
 /** Run `facetally tag` on `input` as a child process; wall time and peak RSS (polled VmHWM). */
-async function runFacetally(input: string, args: Args, out: string): Promise<CliRun> {
+async function runFacetally(input: string, args: Args, out: string, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
   const argv = [join(repoRoot, 'bin', 'facetally.js'), 'tag', input, '--out', out, '--workers', String(args.workers), '-q'];
   if (args.model) argv.push('--model', args.model);
   const t0 = performance.now();
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   let peak = 0;
@@ -424,15 +429,20 @@ async function main(): Promise<void> {
   }
 
   const rssRows: string[] = [];
-  const rss: Record<number, unknown> = (json.rss = {});
+  const rss: Record<string, unknown> = (json.rss = {});
   if (!args.skip.has('rss')) {
-    for (const n of args.rss) {
-      log(`peak RSS at ${n} photos ...`);
-      const dir = makeHqFolder(args.work, n);
-      const r = await runFacetally(dir, args, join(args.work, `rss-${n}.jsonl`));
-      const ones = [...r.counts.values()].filter((c) => c === 1).length;
-      rssRows.push(`| ${n} | ${f1(r.peakRssMb)} | ${f1(n / r.seconds)} | ${ones}/${n} | ${r.errors} |`);
-      rss[n] = { peakRssMb: r.peakRssMb, seconds: r.seconds, photosPerSecond: n / r.seconds, oneFace: ones, errors: r.errors };
+    for (const arena of args.arenas) {
+      const env = { ...process.env };
+      if (arena) env.MALLOC_ARENA_MAX = arena;
+      const label = arena ? `MALLOC_ARENA_MAX=${arena}` : process.env.MALLOC_ARENA_MAX ? `MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}` : 'default malloc';
+      for (const n of args.rss) {
+        log(`peak RSS at ${n} photos (${label}) ...`);
+        const dir = makeHqFolder(args.work, n);
+        const r = await runFacetally(dir, args, join(args.work, `rss-${n}.jsonl`), env);
+        const ones = [...r.counts.values()].filter((c) => c === 1).length;
+        rssRows.push(`| ${n} | ${label} | ${f1(r.peakRssMb)} | ${f1(n / r.seconds)} | ${ones}/${n} | ${r.errors} |`);
+        rss[`${n}${arena ? `-arena${arena}` : ''}`] = { peakRssMb: r.peakRssMb, seconds: r.seconds, photosPerSecond: n / r.seconds, oneFace: ones, errors: r.errors };
+      }
     }
   }
   const uptimeAfter = spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
@@ -452,7 +462,7 @@ async function main(): Promise<void> {
     `facetally end to end = ${f1((100 * ftRate) / decodeRate)}% of the decode-only rate (${f1((100 * ftSteady) / decodeRate)}% excluding start-up).`,
   ];
   if (rssRows.length) {
-    out.push('', 'Memory (CelebA-HQ photos, 128x128, one face each):', '', '| photos | peak RSS MB | photos/s | photos with 1 face | errors |', '|---|---|---|---|---|', ...rssRows);
+    out.push('', 'Memory (CelebA-HQ photos, 128x128, one face each):', '', '| photos | allocator | peak RSS MB | photos/s | photos with 1 face | errors |', '|---|---|---|---|---|---|', ...rssRows);
   }
   process.stdout.write(out.join('\n') + '\n');
   if (args.json) writeFileSync(args.json, JSON.stringify(json, null, 1));
