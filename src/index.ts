@@ -8,6 +8,7 @@
  */
 export * from './types.js';
 export { tag, tagFiles, Tagger, type TagOptions, type DetectedPhoto } from './pipeline/tag.js';
+export { tagFilesParallel, TaggerPool, defaultWorkers, type ParallelTagOptions, type PoolOptions, type HashedRecord } from './pipeline/pool.js';
 export { cropFiles, cropName, type CropManifestLine, type CropOptions } from './pipeline/crop.js';
 export { listPhotos, IMAGE_EXTENSIONS } from './pipeline/files.js';
 export { decodeImageFile, decodeImageBuffer, DecodeError, DEFAULT_MAX_PIXELS, type RgbImage, type DecodeOptions, type DecodeErrorCode } from './image/decode.js';

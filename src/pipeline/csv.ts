@@ -1,6 +1,9 @@
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import type { PhotoResult } from '../types.js';
 
+/** A record that may carry the content hash fields written by the worker pool (`tag` always writes them). */
+type MaybeHashed = PhotoResult & { sha256?: string | null; duplicate_of?: string | null };
+
 /** Quote a CSV field per RFC 4180 when it contains a comma, quote or line break. */
 export function csvField(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
@@ -9,20 +12,20 @@ export function csvField(v: string | number | boolean | null | undefined): strin
 }
 
 /**
- * Header of `tag --format csv`: photo columns, face geometry (box and the six keypoints), error code and
+ * Header of `tag --format csv`: photo columns (path, size, content hash, first path with the same bytes), face geometry (box and the six keypoints), error code and
  * message, then each attribute's probability (`<name>`) and decision (`<name>_decision`, 1 or 0).
  */
 export function tagCsvHeader(names: readonly string[] = CELEBA_ATTRIBUTES): string {
   const lm = Array.from({ length: 6 }, (_, k) => [`landmark${k}_x`, `landmark${k}_y`]).flat();
-  return ['path', 'width', 'height', 'face', 'score', 'box_x', 'box_y', 'box_width', 'box_height', ...lm, 'error_code', 'error_message', ...names, ...names.map((n) => `${n}_decision`)].join(',');
+  return ['path', 'sha256', 'duplicate_of', 'width', 'height', 'face', 'score', 'box_x', 'box_y', 'box_width', 'box_height', ...lm, 'error_code', 'error_message', ...names, ...names.map((n) => `${n}_decision`)].join(',');
 }
 
 /**
  * CSV rows for one photo record: one row per face; a photo with no face (or an error) still gets one row with
  * empty face columns, so every photo appears in the file.
  */
-export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATTRIBUTES): string[] {
-  const base = [csvField(r.path), r.width, r.height];
+export function tagCsvRows(r: MaybeHashed, names: readonly string[] = CELEBA_ATTRIBUTES): string[] {
+  const base = [csvField(r.path), csvField(r.sha256), csvField(r.duplicate_of), r.width, r.height];
   if (r.faces.length === 0) {
     const empty = new Array(6 + 12).fill('');
     return [[...base, ...empty, csvField(r.error?.code), csvField(r.error?.message), ...new Array(names.length * 2).fill('')].join(',')];

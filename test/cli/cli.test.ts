@@ -62,7 +62,8 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     const rows = readFileSync(out, 'utf8').trim().split('\n');
     expect(rows).toHaveLength(2);
     const header = rows[0].split(',');
-    expect(header.slice(0, 5)).toEqual(['path', 'width', 'height', 'face', 'score']);
+    expect(header.slice(0, 7)).toEqual(['path', 'sha256', 'duplicate_of', 'width', 'height', 'face', 'score']);
+    expect(rows[1].split(',')[1]).toMatch(/^[0-9a-f]{64}$/);
     expect(header).toContain('Smiling');
     expect(header).toContain('Smiling_decision');
     const row = rows[1].split(',');
