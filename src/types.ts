@@ -63,4 +63,8 @@ export interface PhotoResult {
   height: number;
   faces: Face[];
   error: PhotoError | null;
+  /** SHA-256 of the file's bytes, hex (written by `facetally tag`; null when the file could not be read). */
+  sha256?: string | null;
+  /** The first path in this run with identical bytes, or null. Identical photos are reported, never merged. */
+  duplicate_of?: string | null;
 }

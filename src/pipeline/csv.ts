@@ -1,8 +1,6 @@
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import type { PhotoResult } from '../types.js';
 
-/** A record that may carry the content hash fields written by the worker pool (`tag` always writes them). */
-type MaybeHashed = PhotoResult & { sha256?: string | null; duplicate_of?: string | null };
 
 /** Quote a CSV field per RFC 4180 when it contains a comma, quote or line break. */
 export function csvField(v: string | number | boolean | null | undefined): string {
@@ -24,7 +22,7 @@ export function tagCsvHeader(names: readonly string[] = CELEBA_ATTRIBUTES): stri
  * CSV rows for one photo record: one row per face; a photo with no face (or an error) still gets one row with
  * empty face columns, so every photo appears in the file.
  */
-export function tagCsvRows(r: MaybeHashed, names: readonly string[] = CELEBA_ATTRIBUTES): string[] {
+export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATTRIBUTES): string[] {
   const base = [csvField(r.path), csvField(r.sha256), csvField(r.duplicate_of), r.width, r.height];
   if (r.faces.length === 0) {
     const empty = new Array(6 + 12).fill('');
