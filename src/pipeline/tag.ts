@@ -5,6 +5,7 @@ import { createDetector, type BlazeFaceDetector, type DetectOptions } from '../d
 import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
 import type { Detection, Face, PhotoResult } from '../types.js';
 import { listPhotos } from './files.js';
+import { failureRecord, roundDetection } from './records.js';
 
 /** Options of the whole pipeline: decoding, detection, and which attribute model to use. */
 export interface TagOptions extends DetectOptions, DecodeOptions {
@@ -83,21 +84,7 @@ export class Tagger {
 
 /** A record for a photo that produced no result. */
 export function errorRecord(path: string, err: unknown): PhotoResult {
-  const error =
-    err instanceof DecodeError
-      ? { code: err.code, message: err.message }
-      : { code: 'internal_error', message: `${path}: ${(err as Error)?.message ?? String(err)}` };
-  return { path, width: 0, height: 0, faces: [], error };
-}
-
-/** Round pixel geometry to 0.01 px and scores to 1e-4 so records stay compact and stable. */
-function roundDetection(d: Detection): Detection {
-  const r2 = (v: number) => Math.round(v * 100) / 100;
-  return {
-    box: { x: r2(d.box.x), y: r2(d.box.y), width: r2(d.box.width), height: r2(d.box.height) },
-    score: Math.round(d.score * 1e4) / 1e4,
-    landmarks: d.landmarks.map(([x, y]) => [r2(x), r2(y)]),
-  };
+  return failureRecord(path, err, (e): e is DecodeError => e instanceof DecodeError);
 }
 
 /**

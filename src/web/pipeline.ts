@@ -14,6 +14,7 @@ import type { Detection, Face, PhotoResult } from '../types.js';
 import { BROWSER_DEFAULT_MAX_PIXELS, BrowserDecodeError, decodeImageBlob } from './decode.js';
 import { canvasImageOps } from './ops.js';
 import { configureOrt, loadWebModel } from './runner.js';
+import { failureRecord, roundDetection } from '../pipeline/records.js';
 
 /** Where the local server serves the models and the runtime (see `src/server/serve.ts`). */
 export interface ModelUrls {
@@ -105,19 +106,6 @@ export async function fetchSidecar(url: string): Promise<Sidecar> {
 
 /** The record of a photo that produced no result (decode errors keep their code; anything else is `internal_error`). */
 export function browserErrorRecord(path: string, err: unknown): PhotoResult {
-  const error =
-    err instanceof BrowserDecodeError
-      ? { code: err.code, message: err.message }
-      : { code: 'internal_error', message: `${path}: ${(err as Error)?.message ?? String(err)}` };
-  return { path, width: 0, height: 0, faces: [], error };
+  return failureRecord(path, err, (e): e is BrowserDecodeError => e instanceof BrowserDecodeError);
 }
 
-/** Round geometry to 0.01 px and scores to 1e-4, as the CLI's records. */
-function roundDetection(d: Detection): Detection {
-  const r2 = (v: number) => Math.round(v * 100) / 100;
-  return {
-    box: { x: r2(d.box.x), y: r2(d.box.y), width: r2(d.box.width), height: r2(d.box.height) },
-    score: Math.round(d.score * 1e4) / 1e4,
-    landmarks: d.landmarks.map(([x, y]) => [r2(x), r2(y)]),
-  };
-}

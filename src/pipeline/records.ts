@@ -1,0 +1,26 @@
+import type { Detection, PhotoResult } from '../types.js';
+
+/**
+ * Pure record helpers shared by the Node pipeline (`tag.ts`) and the browser pipeline (`src/web/pipeline.ts`).
+ */
+
+/** Round pixel geometry to 0.01 px and scores to 1e-4 so records stay compact and stable. */
+export function roundDetection(d: Detection): Detection {
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  return {
+    box: { x: r2(d.box.x), y: r2(d.box.y), width: r2(d.box.width), height: r2(d.box.height) },
+    score: Math.round(d.score * 1e4) / 1e4,
+    landmarks: d.landmarks.map(([x, y]) => [r2(x), r2(y)]),
+  };
+}
+
+/**
+ * The record of a photo that produced no result: `faces: []`, and `error` with the decoder's stable code when
+ * `isDecodeError(err)` says the error came from decoding, else code `internal_error`; the message names `path`.
+ */
+export function failureRecord(path: string, err: unknown, isDecodeError: (e: unknown) => e is { code: string; message: string }): PhotoResult {
+  const error = isDecodeError(err)
+    ? { code: err.code, message: err.message }
+    : { code: 'internal_error', message: `${path}: ${(err as Error)?.message ?? String(err)}` };
+  return { path, width: 0, height: 0, faces: [], error };
+}
