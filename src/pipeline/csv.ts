@@ -1,7 +1,6 @@
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import type { PhotoResult } from '../types.js';
 
-
 /** Quote a CSV field per RFC 4180 when it contains a comma, quote or line break. */
 export function csvField(v: string | number | boolean | null | undefined): string {
   if (v === null || v === undefined) return '';
