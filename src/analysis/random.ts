@@ -137,3 +137,38 @@ function binomialBtrs(rng: Rng, n: number, p: number): number {
     if (v <= h - jStat.gammaln(k + 1) - jStat.gammaln(n - k + 1) + (k - m) * lpq) return k;
   }
 }
+
+/**
+ * Draw from Gamma(shape, 1) by Marsaglia & Tsang, "A simple method for generating gamma variables",
+ * ACM TOMS 26(3), 2000 (with the `U^(1/shape)` boost for shape < 1).
+ * @param shape > 0
+ * @throws RangeError when shape is not a positive finite number
+ */
+export function gamma(rng: Rng, shape: number): number {
+  if (!(shape > 0) || !Number.isFinite(shape)) throw new RangeError(`expected a positive number for shape but received ${shape}`);
+  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(1 - rng.next(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number, v: number;
+    do {
+      // standard normal by Box–Muller
+      x = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng.next();
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/**
+ * Draw from Beta(a, b) as G_a / (G_a + G_b) with independent gamma variates.
+ * @param a, b > 0
+ * @returns a number in [0, 1]
+ */
+export function beta(rng: Rng, a: number, b: number): number {
+  const x = gamma(rng, a);
+  const y = gamma(rng, b);
+  return x / (x + y);
+}

@@ -4,7 +4,7 @@
  * sensitivity and specificity.
  */
 
-import type { Rng } from './random.js';
+import { beta, type Rng } from './random.js';
 import type { Interval } from './wilson.js';
 
 /** Confusion counts of one attribute on a labelled validation set (positives = label true). */
@@ -89,14 +89,18 @@ export interface CorrectedBootstrap {
 
 /**
  * Rogan–Gladen corrected prevalence for several groups measured with one classifier, with a
- * parametric bootstrap interval (Efron & Tibshirani, "An Introduction to the Bootstrap", 1993,
- * percentile method). Each replicate redraws
+ * simulation interval (percentile method, as a parametric bootstrap: Efron & Tibshirani, "An
+ * Introduction to the Bootstrap", 1993). Each replicate redraws the three proportions from their
+ * Jeffreys distributions (Beta(k + 1/2, m − k + 1/2) for k successes in m; Brown, Cai & DasGupta,
+ * "Interval estimation for a binomial proportion", Statistical Science 16, 2001):
  *
- * - every group's positive count:   x*  ~ Binomial(n, x / n),
- * - the validation true positives:  tp* ~ Binomial(tp + fn, Se),
- * - the validation true negatives:  tn* ~ Binomial(tn + fp, Sp),
+ * - every group's apparent prevalence:  a*  ~ Beta(x + ½, n − x + ½),
+ * - the sensitivity:                    Se* ~ Beta(tp + ½, fn + ½),
+ * - the specificity:                    Sp* ~ Beta(tn + ½, fp + ½).
  *
- * so the interval reflects both sampling error in the groups and estimation error in Se and Sp
+ * Unlike redrawing x* ~ Binomial(n, x/n), this keeps its width when a group has 0 or n positives
+ * (a plain parametric bootstrap then collapses to a zero-width interval, claiming certainty from
+ * 0/4). The interval reflects both sampling error in the groups and estimation error in Se and Sp
  * (the two sources that Lang & Reiczigel, "Confidence limits for prevalence of disease adjusted
  * for estimated sensitivity and specificity", Preventive Veterinary Medicine 113, 2014, combine
  * analytically). Each replicate's estimate is clipped to [0, 1] before taking percentiles.
@@ -135,10 +139,10 @@ export function bootstrapCorrected(
   let kept = 0;
   let dropped = 0;
   for (let b = 0; b < B; b++) {
-    const seB = rng.binomial(nPos, se) / nPos;
-    const spB = rng.binomial(nNeg, sp) / nNeg;
+    const seB = beta(rng, validation.tp + 0.5, validation.fn + 0.5);
+    const spB = beta(rng, validation.tn + 0.5, validation.fp + 0.5);
     const youden = seB + spB - 1;
-    const draws = groups.map((g) => (g.n === 0 ? NaN : rng.binomial(g.n, g.count / g.n) / g.n));
+    const draws = groups.map((g) => (g.n === 0 ? NaN : beta(rng, g.count + 0.5, g.n - g.count + 0.5)));
     if (!(youden > 0)) {
       dropped++;
       continue;

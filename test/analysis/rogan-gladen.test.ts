@@ -112,3 +112,18 @@ describe('bootstrapCorrected', () => {
     expect(coveredFixed / 400).toBeLessThan(0.8);
   });
 });
+
+describe('corrected interval at the boundaries', () => {
+  it('keeps its width for 0/n and n/n groups (no false certainty from tiny groups)', () => {
+    const validation = { tp: 900, fn: 100, tn: 950, fp: 50 };
+    const r = bootstrapCorrected([{ count: 0, n: 4 }, { count: 4, n: 4 }], validation, { rng: createRng(3), replicates: 4000 });
+    const [g0, g4] = r.groups;
+    // Jeffreys 97.5% point for 0/4 is about 0.42; corrected (0.42 + 0.95 - 1) / 0.85 ≈ 0.43
+    expect(g0!.lower).toBe(0);
+    expect(g0!.upper).toBeGreaterThan(0.3);
+    expect(g0!.upper).toBeLessThan(0.6);
+    expect(g4!.upper).toBe(1);
+    expect(g4!.lower).toBeLessThan(0.7);
+    // the raw Wilson upper bound for 0/4 is 0.49: the corrected interval is of the same order, not [0, 0]
+  });
+});
