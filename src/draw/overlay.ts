@@ -32,25 +32,32 @@ export function faceLabelLines(face: Detection | Face, index: number, top: numbe
 
 /**
  * Draw boxes, the six keypoints and the top attributes of each face over the photo, as PNG bytes.
- * Line widths and font size scale with the photo size. Rendering uses sharp's SVG compositing (librsvg).
+ * Line widths scale with the photo size, label text with each face's box. Rendering uses sharp's SVG compositing (librsvg).
  */
 export async function renderOverlay(image: RgbImage, faces: readonly (Detection | Face)[], options: OverlayOptions = {}): Promise<Buffer> {
   const top = options.topAttributes ?? 4;
   const unit = Math.max(1, Math.max(image.width, image.height) / 512);
   const stroke = 2 * unit;
-  const font = 11 * unit;
-  const parts: string[] = [];
+  const shapes: string[] = [];
+  const labels: string[] = [];
   faces.forEach((f, i) => {
     const b = f.box;
-    parts.push(`<rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="none" stroke="#ffea00" stroke-width="${stroke}"/>`);
-    f.landmarks.forEach(([x, y], k) => parts.push(`<circle cx="${x}" cy="${y}" r="${2.5 * unit}" fill="${LANDMARK_COLOURS[k]}" stroke="#000" stroke-width="${unit * 0.5}"/>`));
+    shapes.push(`<rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="none" stroke="#ffea00" stroke-width="${stroke}"/>`);
+    f.landmarks.forEach(([x, y], k) => shapes.push(`<circle cx="${x}" cy="${y}" r="${2.5 * unit}" fill="${LANDMARK_COLOURS[k]}" stroke="#000" stroke-width="${unit * 0.5}"/>`));
+    // Labels are sized to their face (so neighbours in a group photo overlap less), drawn after every box,
+    // and kept inside the photo: below the box, or above it when there is no room below.
     const lines = faceLabelLines(f, i, top);
-    const tx = b.x;
-    const ty = b.y + b.height + font * 1.1;
-    const boxW = Math.max(...lines.map((l) => l.length)) * font * 0.6 + 4 * unit;
-    parts.push(`<rect x="${tx}" y="${ty - font}" width="${boxW}" height="${lines.length * font * 1.2 + 2 * unit}" fill="#000" fill-opacity="0.6"/>`);
-    lines.forEach((l, j) => parts.push(`<text x="${tx + 2 * unit}" y="${ty + j * font * 1.2}" font-family="DejaVu Sans Mono, monospace" font-size="${font}" fill="#fff">${esc(l)}</text>`));
+    const longest = Math.max(...lines.map((l) => l.length));
+    const font = Math.max(8, Math.min(11 * unit, b.width / (0.6 * longest)));
+    const w = longest * font * 0.6 + 4;
+    const h = lines.length * font * 1.2 + 4;
+    let y0 = b.y + b.height + 2;
+    if (y0 + h > image.height) y0 = Math.max(0, b.y - h - 2);
+    const x0 = Math.min(Math.max(0, b.x), Math.max(0, image.width - w));
+    labels.push(`<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="#000" fill-opacity="0.6"/>`);
+    lines.forEach((l, j) => labels.push(`<text x="${x0 + 2}" y="${y0 + 2 + font * (0.95 + 1.2 * j)}" font-family="DejaVu Sans Mono, monospace" font-size="${font}" fill="#fff">${esc(l)}</text>`));
   });
+  const parts = [...shapes, ...labels];
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${image.width}" height="${image.height}">${parts.join('')}</svg>`;
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
