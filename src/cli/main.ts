@@ -25,7 +25,7 @@ export function buildProgram(): Command {
     .name('facetally')
     .description('Find faces in photos, align them, and predict the 40 CelebA attributes. Everything runs locally.')
     .version('0.1.0')
-    .showHelpAfterError()
+    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
@@ -44,6 +44,8 @@ Examples:
   registerEvalCommand(program);
   registerCompareCommand(program);
   registerServeCommand(program);
+  // Extra positional arguments are a usage error (exit 1), not silently ignored.
+  for (const c of program.commands) c.allowExcessArguments(false).showHelpAfterError('(run with --help for usage)');
   return program;
 }
 
@@ -51,7 +53,18 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    process.stderr.write(`facetally: ${(err as Error).message}\n`);
+    process.stderr.write(`facetally: ${describeFatal(err)}\n`);
     process.exitCode = 1;
   }
+}
+
+/** A plain-language message for fatal errors, notably output paths that cannot be written. */
+export function describeFatal(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.path && e.syscall === 'open') {
+    if (e.code === 'ENOENT') return `cannot write ${e.path}: its folder does not exist`;
+    if (e.code === 'EISDIR') return `cannot write ${e.path}: it is a folder, give a file name`;
+    if (e.code === 'EACCES' || e.code === 'EPERM') return `cannot write ${e.path}: permission denied`;
+  }
+  return e?.message ?? String(err);
 }
