@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Command, Option } from 'commander';
-import { listPhotos } from '../pipeline/files.js';
+import { IMAGE_EXTENSIONS, listPhotos } from '../pipeline/files.js';
 import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline/pool.js';
 import { LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
 import { tagCsvHeader, tagCsvRows } from '../pipeline/csv.js';
@@ -113,6 +113,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     if (opts.resume && opts.format !== 'jsonl') throw new Error('--resume works with --format jsonl only (a CSV row is a face, not a photo)');
 
     const resumed = opts.resume ? await readResumeState(opts.out!) : undefined;
+    let noRecords = false;
     const skip = resumed ? skipDone(resumed) : undefined;
     // Opened once the models have loaded, so that a model that cannot load leaves an earlier output untouched.
     let sink: LineWriter | null = null;
@@ -164,11 +165,15 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
         if (readerGone) break;
       }
       if (first && opts.format === 'csv') await emit(tagCsvHeader(names) + '\n');
+      noRecords = first;
     } finally {
       progress.stop();
       (sink as LineWriter | null)?.close();
     }
     if (!opts.quiet) process.stderr.write(summary.format(opts.workers, resumed));
+    if (noRecords && !resumed?.records) {
+      process.stderr.write(`facetally tag: no photos found in ${inputs.join(', ')} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})\n`);
+    }
     if (summary.errors > 0) {
       process.stderr.write(`facetally tag: ${summary.errors} photo(s) could not be read (see their "error" fields)\n`);
       process.exitCode = 2;
