@@ -27,7 +27,7 @@ echo "train.sh: crops ready after $(( $(date +%s) - start )) s"
 "$PY" training/train.py \
   --data celeba=work-data/crops/celeba \
   --data celeba-hq=work-data/crops/celeba-hq \
-  --epochs "${EPOCHS:-30}" --time-budget "${TIME_BUDGET:-2280}" --batch-size 128 --lr 3e-3 --weight-decay 5e-4 \
+  --epochs "${EPOCHS:-30}" --time-budget "${TIME_BUDGET:-3300}" --batch-size 128 --lr 3e-3 --weight-decay 5e-4 \
   --width 64 --height 80 --region 0,0,178,218 \
   --widths 32,64,128,256 --depths 1,1,1,1 \
   --flip-tta --seed 0 --threads 2 --out "$OUT" "$@"

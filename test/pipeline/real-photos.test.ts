@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tagger } from '../../src/pipeline/tag.js';
 import type { PhotoResult } from '../../src/types.js';
+import { splitKnownErrors } from '../helpers/expected.js';
 import { describeShared } from '../helpers/shared.js';
 
 interface Expected {
@@ -34,9 +35,14 @@ describeShared('real photos (../shared/data/photos/expected.json)', ['data/photo
       it(`${name}: decisions agree with ${Object.keys(exp.attributes).join(', ')}`, () => {
         const face = results.get(name)!.faces[0];
         expect(face).toBeDefined();
-        const got = Object.fromEntries(Object.keys(exp.attributes!).map((a) => [a, face.decisions[a]]));
+        const { strict, known } = splitKnownErrors(name, exp.attributes!);
+        const got = Object.fromEntries(Object.keys(strict).map((a) => [a, face.decisions[a]]));
         const probs = Object.fromEntries(Object.keys(exp.attributes!).map((a) => [a, face.attributes[a].toFixed(3)]));
-        expect(got, `probabilities ${JSON.stringify(probs)}`).toEqual(exp.attributes);
+        expect(got, `probabilities ${JSON.stringify(probs)}`).toEqual(strict);
+        for (const [a, v] of Object.entries(known)) {
+          console.warn(`[real photos] known model error: ${name} ${a} expected ${v}, model p = ${probs[a]} (test/helpers/expected.ts)`);
+          expect(face.decisions[a], `${name} ${a} is now right: remove it from KNOWN_ATTRIBUTE_ERRORS`).toBe(!v);
+        }
       });
     }
   }
