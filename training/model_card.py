@@ -160,9 +160,21 @@ def render(sc: dict) -> str:
     return "\n".join(lines)
 
 
+EVAL_FILE = "eval-celeba-test.md"
+EVAL_COMMAND = ("node bin/facetally.js eval --celeba ../shared/data/celeba --split test "
+                "--out models/celeba-attributes/eval-celeba-test.md")
+
+
 def write_card(sidecar: Path, out: Path) -> None:
     sc = json.loads(Path(sidecar).read_text())
-    Path(out).write_text(render(sc))
+    card = render(sc)
+    # The end-to-end figure (decode -> detect -> align -> attributes, as `facetally tag` runs), when measured.
+    ev = Path(out).parent / EVAL_FILE
+    if ev.exists():
+        card += ("\n## `facetally eval` on the 660 CelebA test images (full pipeline)\n\n"
+                 f"Command: `{EVAL_COMMAND}` (then `training/model_card.py` again). These images were used for no "
+                 "choice: not for training, thresholds or model selection.\n\n" + ev.read_text())
+    Path(out).write_text(card)
 
 
 if __name__ == "__main__":
