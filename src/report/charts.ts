@@ -158,3 +158,30 @@ export function topAttributes(result: CompareResult, k: number): string[] {
     .slice(0, Math.max(0, k))
     .map((a) => a.attribute);
 }
+
+/** One chart of the report: a stable id (file stem), its title and its vega-lite spec. */
+export interface PlannedChart {
+  id: string;
+  title: string;
+  spec: Record<string, unknown>;
+}
+
+/**
+ * The report's charts, in order: the top-`topK` and all attributes, for the raw prevalence and (when the
+ * comparison has it) the corrected prevalence. Ids: `prevalence-top`, `corrected-top`, `prevalence-all`,
+ * `corrected-all`. Shared by the CLI (`run-compare.ts`) and the web app, which only render them differently.
+ */
+export function chartPlan(result: CompareResult, topK: number): PlannedChart[] {
+  const top = topAttributes(result, topK);
+  const measures: ChartMeasure[] = result.corrected ? ['raw', 'corrected'] : ['raw'];
+  const plan: PlannedChart[] = [];
+  for (const which of ['top', 'all'] as const) {
+    for (const measure of measures) {
+      const id = `${measure === 'raw' ? 'prevalence' : 'corrected'}-${which}`;
+      const what = measure === 'raw' ? 'Prevalence' : 'Corrected prevalence';
+      const title = which === 'top' ? `${what}: the ${top.length} attributes that differ most` : `${what}: all ${result.attributes.length} attributes`;
+      plan.push({ id, title, spec: prevalenceChartSpec(result, { measure, title, attributes: which === 'top' ? top : undefined }) });
+    }
+  }
+  return plan;
+}

@@ -22,7 +22,7 @@ import type { ValidationCounts } from '../analysis/rogan-gladen.js';
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { parseSidecar } from '../attributes/sidecar.js';
 import type { PhotoResult } from '../types.js';
-import { prevalenceChartSpec, topAttributes, type ChartMeasure } from './charts.js';
+import { chartPlan } from './charts.js';
 import { renderReport, type ReportChart } from './html.js';
 import { renderSvg, svgToPng } from './render.js';
 import { compareCsv, compareDocument, type CompareContext } from './tables.js';
@@ -228,25 +228,17 @@ export async function writeOutputs(result: CompareResult, context: CompareContex
   write(join(out, 'compare.json'), JSON.stringify(compareDocument(result, context), null, 1) + '\n');
   write(join(out, 'compare.csv'), compareCsv(result));
 
-  const top = topAttributes(result, topK);
-  const measures: ChartMeasure[] = result.corrected ? ['raw', 'corrected'] : ['raw'];
   const charts: ReportChart[] = [];
-  for (const which of ['top', 'all'] as const) {
-    for (const measure of measures) {
-      const id = `${measure === 'raw' ? 'prevalence' : 'corrected'}-${which}`;
-      const what = measure === 'raw' ? 'Prevalence' : 'Corrected prevalence';
-      const title = which === 'top' ? `${what}: the ${top.length} attributes that differ most` : `${what}: all ${result.attributes.length} attributes`;
-      const spec = prevalenceChartSpec(result, { measure, title, attributes: which === 'top' ? top : undefined });
-      const svg = await renderSvg(spec);
-      write(join(chartDir, `${id}.svg`), svg);
-      write(join(chartDir, `${id}.vl.json`), JSON.stringify(spec) + '\n');
-      const rel = [`charts/${id}.svg`];
-      if (png) {
-        write(join(chartDir, `${id}.png`), await svgToPng(svg));
-        rel.push(`charts/${id}.png`);
-      }
-      charts.push({ id, title, svg, files: rel });
+  for (const { id, title, spec } of chartPlan(result, topK)) {
+    const svg = await renderSvg(spec);
+    write(join(chartDir, `${id}.svg`), svg);
+    write(join(chartDir, `${id}.vl.json`), JSON.stringify(spec) + '\n');
+    const rel = [`charts/${id}.svg`];
+    if (png) {
+      write(join(chartDir, `${id}.png`), await svgToPng(svg));
+      rel.push(`charts/${id}.png`);
     }
+    charts.push({ id, title, svg, files: rel });
   }
   write(join(out, 'report.html'), renderReport(result, context, charts, topK));
   return files.map((f) => resolve(f));

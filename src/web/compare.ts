@@ -9,7 +9,7 @@
 import { compareGroups, type CompareResult, type FaceObservation } from '../analysis/compare.js';
 import type { InputSummary } from '../analysis/inputs.js';
 import type { Sidecar } from '../attributes/sidecar.js';
-import { prevalenceChartSpec, topAttributes, type ChartMeasure } from '../report/charts.js';
+import { chartPlan } from '../report/charts.js';
 import { renderReport, type ReportChart } from '../report/html.js';
 import { compareCsv, compareDocument, type CompareContext } from '../report/tables.js';
 import type { PhotoResult } from '../types.js';
@@ -126,21 +126,13 @@ export async function compareInBrowser(req: WebCompareRequest, sidecar: Sidecar 
 async function renderCharts(result: CompareResult, topK: number): Promise<ReportChart[]> {
   // The CSP of `facetally serve` forbids eval, so Vega runs its expressions through its AST interpreter.
   const [vega, vl, { expressionInterpreter }] = await Promise.all([import('vega'), import('vega-lite'), import('vega-interpreter')]);
-  const top = topAttributes(result, topK);
-  const measures: ChartMeasure[] = result.corrected ? ['raw', 'corrected'] : ['raw'];
   const charts: ReportChart[] = [];
-  for (const which of ['top', 'all'] as const) {
-    for (const measure of measures) {
-      const id = `${measure === 'raw' ? 'prevalence' : 'corrected'}-${which}`;
-      const what = measure === 'raw' ? 'Prevalence' : 'Corrected prevalence';
-      const title = which === 'top' ? `${what}: the ${top.length} attributes that differ most` : `${what}: all ${result.attributes.length} attributes`;
-      const spec = prevalenceChartSpec(result, { measure, title, attributes: which === 'top' ? top : undefined });
-      const view = new vega.View(vega.parse(vl.compile(spec as never).spec, undefined, { ast: true }), { renderer: 'none', expr: expressionInterpreter as never });
-      try {
-        charts.push({ id, title, svg: await view.toSVG(), files: [] });
-      } finally {
-        view.finalize();
-      }
+  for (const { id, title, spec } of chartPlan(result, topK)) {
+    const view = new vega.View(vega.parse(vl.compile(spec as never).spec, undefined, { ast: true }), { renderer: 'none', expr: expressionInterpreter as never });
+    try {
+      charts.push({ id, title, svg: await view.toSVG(), files: [] });
+    } finally {
+      view.finalize();
     }
   }
   return charts;
