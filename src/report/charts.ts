@@ -127,7 +127,13 @@ export function prevalenceChartSpec(result: CompareResult, options: ChartOptions
       },
       {
         mark: { type: 'rule', strokeWidth: 1.3 },
-        encoding: { x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' }, color: { value: '#111' } },
+        // Centre each interval on its own bar: a rule on a discrete offset scale otherwise sits on the sub-band's edge.
+        encoding: {
+          x: { field: 'lower', type: 'quantitative' },
+          x2: { field: 'upper' },
+          yOffset: { field: 'group', type: 'nominal', sort: result.groups, bandPosition: 0.5 },
+          color: { value: '#111' },
+        },
       },
     ],
   };
