@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, sep } from 'node:path';
 
 /** File extensions picked up when recursing folders (case-insensitive). Files named explicitly are always taken. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.heic', '.heif', '.avif', '.svg']);
@@ -60,7 +60,8 @@ async function* walk(root: string, dir: string, ancestors: Set<string>): AsyncGe
     }
     if (st.isDirectory()) {
       const real = await realpath(p);
-      if (ancestors.has(real)) {
+      // A link to a folder being listed, or to a folder that contains one (e.g. `..`), would list it again.
+      if (ancestors.has(real) || [...ancestors].some((a) => a.startsWith(real + sep))) {
         yield { path: p, root, problem: { code: 'symlink_loop', message: `${p}: symbolic link loop (points back to ${real})` } };
         continue;
       }
