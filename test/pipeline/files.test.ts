@@ -97,6 +97,20 @@ describe('listPhotos', () => {
     expect(viaLoop.filter((i) => i.problem?.code === 'symlink_loop').length).toBeGreaterThan(0);
   });
 
+  it('a link to a folder that contains the input (e.g. ..) does not lead out of the input folder', async () => {
+    const outer = join(tmp.dir, 'outer');
+    const inner = join(outer, 'inner');
+    await mkdir(inner, { recursive: true });
+    await writeFile(join(outer, 'outside.jpg'), await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).jpeg().toBuffer());
+    await writeFile(join(inner, 'inside.jpg'), await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).jpeg().toBuffer());
+    await symlink('..', join(inner, 'up'));
+    const items = await collect([inner]);
+    expect(items.map((i) => [relative(inner, i.path), i.problem?.code ?? null])).toEqual([
+      ['inside.jpg', null],
+      ['up', 'symlink_loop'],
+    ]);
+  });
+
   it('paths with spaces and non-ASCII characters decode, and every listed item turns into a record', async () => {
     const items = await collect([join(root, 'Fotos für Öma')]);
     expect(items.map((i) => i.path)).toEqual([join(root, 'Fotos für Öma', 'ä b.jpg')]);
