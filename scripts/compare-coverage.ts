@@ -4,7 +4,7 @@
  * CelebA images contain the true label prevalence of those images? (Issue 4's coverage check;
  * the figure goes in docs/compare.md.)
  *
- *   npx tsx scripts/compare-coverage.ts [--split validation|test] [--results tags.jsonl]
+ *   npx tsx scripts/compare-coverage.ts [--split validation|test] [--results tags.jsonl] [--one-per-identity]
  *        [--sidecar models/celeba-attributes/attributes.json] [--shared ../shared] [--bootstrap 2000]
  *
  * Images: the shared CelebA subset (`<shared>/data/celeba/img_align_celeba`) in the chosen
@@ -60,6 +60,23 @@ if (resultsPath) {
     records.push(r);
     if (records.length % 100 === 0) process.stderr.write(`tagged ${records.length}/${files.length}\n`);
   }
+}
+
+// --one-per-identity: keep the first image (by name) of each person (identity_CelebA.txt), so the faces are
+// independent; the shared subset has 30 photos per person, whose errors go together.
+if (process.argv.includes('--one-per-identity')) {
+  const identity = new Map(readFileSync(join(celeba, 'identity_CelebA.txt'), 'utf8').split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/) as [string, string]));
+  const seen = new Set<string>();
+  records = records
+    .slice()
+    .sort((a, b) => basename(a.path).localeCompare(basename(b.path)))
+    .filter((r) => {
+      const id = identity.get(basename(r.path));
+      if (id === undefined || seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  console.log(`--one-per-identity: ${records.length} images, one per person`);
 }
 
 // One face per image: the detector's best.
