@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
+import { describeUnknownBytes, sniffImageFormat } from './sniff.js';
 
 /** Default refusal limit for decoded images: 100 megapixels (width x height). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -53,7 +54,7 @@ export class DecodeError extends Error {
 
 /**
  * Formats sharp reads that we accept. SVG is refused: rendering it could fetch URLs or read local files; it is
- * stopped by {@link sniffFormat} before sharp parses anything.
+ * stopped by {@link sniffImageFormat} before sharp parses anything.
  */
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'heif', 'avif']);
 
@@ -97,8 +98,10 @@ export async function decodeImageBuffer(bytes: Buffer, name: string, options: De
   if (bytes.length === 0) throw new DecodeError('empty_file', `${name}: empty file (0 bytes)`);
   // Only bytes that start like an accepted format reach sharp: SVG/XML, PDF, text and anything else are
   // refused here, so no other parser (librsvg, which can follow hrefs) ever sees them.
-  const sniffed = sniffFormat(bytes);
-  if (!sniffed) throw new DecodeError('unsupported_format', `${name}: ${describeUnknown(bytes)}`);
+  const sniffed = sniffImageFormat(bytes);
+  if (!sniffed || sniffed === 'bmp') {
+    throw new DecodeError('unsupported_format', `${name}: ${describeUnknownBytes(bytes, 'JPEG, PNG, WebP, TIFF, GIF or HEIF/AVIF')}`);
+  }
   let meta: sharp.Metadata;
   try {
     // Header only. limitInputPixels: false so that a huge declared size reaches our own check below
@@ -147,39 +150,3 @@ function shortMessage(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0].trim();
 }
 
-const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs', 'mif1', 'msf1', 'avif', 'avis']);
-
-/**
- * Which accepted container the first bytes announce (magic numbers), or null. A cheap gate in front of
- * sharp: anything else (SVG, PDF, text, random bytes) is refused without being parsed.
- */
-export function sniffFormat(bytes: Uint8Array): 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'heif' | null {
-  const b = bytes;
-  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 8 && ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
-  if (b.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'gif';
-  if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
-  if (b.length >= 4 && ['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(ascii(0, 4))) return 'tiff';
-  // ISO-BMFF with an image brand (HEIC/HEIF/AVIF); video brands (mp4, mov) stay unrecognised.
-  if (b.length >= 12 && ascii(4, 8) === 'ftyp' && HEIF_BRANDS.has(ascii(8, 12))) return 'heif';
-  return null;
-}
-
-/** Reason text for bytes that {@link sniffFormat} does not recognise. */
-function describeUnknown(bytes: Uint8Array): string {
-  const head = Buffer.from(bytes.subarray(0, 512)).toString('utf8');
-  const text = head.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
-  if (/<svg[\s>]/i.test(head)) {
-    return 'unsupported image format "svg" (SVG is refused: rendering it could fetch URLs or read local files)';
-  }
-  if (text.startsWith('%PDF')) return 'unsupported image format "pdf"';
-  const sample = bytes.subarray(0, Math.min(bytes.length, 512));
-  const printable = sample.filter((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127) || c >= 128).length;
-  if (printable === sample.length) {
-    const preview = text.slice(0, 24).replace(/\s+/g, ' ').trimEnd();
-    return `unsupported format: text, not an image (starts with "${preview}${text.length > 24 ? '…' : ''}")`;
-  }
-  const hex = Array.from(bytes.subarray(0, 4), (c) => c.toString(16).padStart(2, '0')).join(' ');
-  return `unsupported format: not a JPEG, PNG, WebP, TIFF, GIF or HEIF/AVIF image (first bytes ${hex})`;
-}
