@@ -7,7 +7,7 @@
  */
 
 import { compareGroups, type CompareResult, type FaceObservation } from '../analysis/compare.js';
-import type { InputSummary } from '../analysis/inputs.js';
+import { toObservations, type InputSummary, type SecondFactor } from '../analysis/observations.js';
 import type { Sidecar } from '../attributes/sidecar.js';
 import { chartPlan } from '../report/charts.js';
 import { renderReport, type ReportChart } from '../report/html.js';
@@ -48,34 +48,14 @@ export interface WebCompareOutput {
 }
 
 /**
- * Flatten grouped photo records into face observations (the browser twin of `toObservations` in
- * src/analysis/inputs.ts, which imports node:fs). Photos without a group are left out.
- * @throws RangeError when `splitByAttribute` names an attribute missing from a face's decisions.
+ * Flatten grouped photo records into face observations with the CLI's `toObservations`
+ * (src/analysis/observations.ts). Photos without a group are left out; every face counts (no score floor).
+ * @throws UsageError when `splitByAttribute` names an attribute missing from a face's decisions.
  */
 export function observationsFromPhotos(photos: readonly GroupedPhoto[], groups: readonly string[], splitByAttribute: string | null = null): { faces: FaceObservation[]; summary: InputSummary } {
-  const zero = () => Object.fromEntries(groups.map((g) => [g, 0])) as Record<string, number>;
-  const summary: InputSummary = { photos: zero(), unreadable: zero(), faces: zero(), lowScoreFaces: 0, errors: [] };
-  const faces: FaceObservation[] = [];
-  for (const { result: photo, group: g } of photos) {
-    if (g === null) continue;
-    summary.photos[g] = (summary.photos[g] ?? 0) + 1;
-    if (photo.error) {
-      summary.unreadable[g] = (summary.unreadable[g] ?? 0) + 1;
-      summary.errors.push({ path: photo.path, code: photo.error.code, message: photo.error.message });
-      continue;
-    }
-    for (const face of photo.faces) {
-      let level: string | null = null;
-      if (splitByAttribute) {
-        const d = face.decisions[splitByAttribute];
-        if (d === undefined) throw new RangeError(`${photo.path}: a face has no decision for ${splitByAttribute}`);
-        level = d ? splitByAttribute : `not ${splitByAttribute}`;
-      }
-      summary.faces[g] = (summary.faces[g] ?? 0) + 1;
-      faces.push({ group: g, level, decisions: face.decisions });
-    }
-  }
-  return { faces, summary };
+  const assigned = photos.flatMap((p) => (p.group === null ? [] : [{ photo: p.result, assignment: { group: p.group } }]));
+  const factor: SecondFactor = splitByAttribute ? { kind: 'attribute', attribute: splitByAttribute } : { kind: 'none' };
+  return toObservations(assigned, factor, 0, groups);
 }
 
 /**
