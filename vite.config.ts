@@ -10,8 +10,6 @@ export default defineConfig({
   root: 'src/web',
   base: '/',
   publicDir: false,
-  // src/detect/blazeface.ts reads an optional debug switch from process.env; there is no `process` in a browser.
-  define: { 'process.env.FACETALLY_DEBUG_DETECT': 'undefined' },
   worker: { format: 'es' },
   build: {
     outDir: '../../dist/web',

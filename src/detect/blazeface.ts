@@ -54,15 +54,6 @@ const MAX_UPSCALE = 2;
 /** Candidates below this score are dropped before merging (they only blur the weighted mean). */
 const CANDIDATE_FLOOR = 0.3;
 
-/** One square detector input cut from a pyramid level: where it came from and how to map back. */
-interface Tile {
-  /** Top-left of the tile in level pixels. */
-  x0: number;
-  y0: number;
-  /** Level pixels per photo pixel. */
-  scale: number;
-}
-
 /**
  * MediaPipe BlazeFace (Bazarevsky et al., "BlazeFace: Sub-millisecond Neural Face Detection on Mobile GPUs",
  * 2019) over an image pyramid of overlapping tiles, so that small faces in large photos are found:
@@ -169,8 +160,7 @@ export class BlazeFaceDetector {
           // or on a coarser level; its partial detection would be a false positive.
           if (cutByInnerEdge(d, x0, y0, size, lw, lh)) continue;
           if (Math.max(d.box.width, d.box.height) > maxFace) continue;
-          if (process.env.FACETALLY_DEBUG_DETECT) console.error(`[detect] ${size} scale=${scale.toFixed(3)} tile=${x0},${y0} score=${d.score.toFixed(2)} box=${d.box.x.toFixed(0)},${d.box.y.toFixed(0)},${d.box.width.toFixed(0)}`);
-          out.push(toPhoto(d, { x0, y0, scale: 1 }, sx, sy));
+          out.push(toPhoto(d, x0, y0, sx, sy));
         }
       }
     }
@@ -213,10 +203,10 @@ function tileTensor(img: RgbImage, x0: number, y0: number, size: number): Float3
   return t;
 }
 
-/** Map a detection from tile input pixels back to photo pixels. */
-function toPhoto(d: Detection, tile: Tile, sx: number, sy: number): Detection {
-  const fx = (x: number) => (x + tile.x0) / sx;
-  const fy = (y: number) => (y + tile.y0) / sy;
+/** Map a detection from the input pixels of the tile at (x0, y0) of a level (sx, sy level pixels per photo pixel) back to photo pixels. */
+function toPhoto(d: Detection, x0: number, y0: number, sx: number, sy: number): Detection {
+  const fx = (x: number) => (x + x0) / sx;
+  const fy = (y: number) => (y + y0) / sy;
   return {
     box: { x: fx(d.box.x), y: fy(d.box.y), width: d.box.width / sx, height: d.box.height / sy },
     score: d.score,
