@@ -95,6 +95,19 @@ class FlipAverage(nn.Module):
         return 0.5 * (self.net(x) + self.net(torch.index_select(x, 3, self.rev)))
 
 
+class Calibrated(nn.Module):
+    """Per-attribute temperature scaling (Guo et al., ICML 2017): logits / T, T > 0 fitted on validation.
+    Dividing by a positive T keeps the ranking of each attribute, so thresholds carry over."""
+
+    def __init__(self, net: nn.Module, temperature: torch.Tensor) -> None:
+        super().__init__()
+        self.net = net
+        self.register_buffer("temperature", temperature.detach().clone().float().view(1, -1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x) / self.temperature
+
+
 class WithSigmoid(nn.Module):
     """Wraps a logit model so the exported graph outputs probabilities."""
 

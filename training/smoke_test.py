@@ -35,6 +35,7 @@ def main() -> None:
         "--data", f"celeba={manifest}", "--shared-data", str(shared), "--out", str(model_dir),
         "--cache-dir", str(out / "cache"), "--max-steps", "3", "--batch-size", "8", "--threads", "2",
         "--workers", "1", "--epochs", "1", "--name", "smoke-test", "--flip-tta",
+        "--save-state", str(out / "state"),
     ], return_net=True)
     # Reference output of the PyTorch model on a fixed input, for an ONNX parity check.
     import torch

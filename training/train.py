@@ -27,12 +27,14 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset import DEFAULT_SHARED, FRAME_H, FRAME_W, REPO_ROOT, Split, load_split, parse_spec  # noqa: E402
-from model import AttributeNet, FlipAverage, WithSigmoid, count_params, parse_ints  # noqa: E402
+from model import AttributeNet, Calibrated, FlipAverage, WithSigmoid, count_params, parse_ints  # noqa: E402
 
 TERMS = (
     "CelebA (Liu et al., ICCV 2015) and CelebA-HQ/CelebAMask-HQ (Karras et al. 2018; Lee et al. 2020): "
     "non-commercial research use only. The images are not redistributed; this model was trained on them."
 )
+BALANCE_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+AUTO_ACC_TOLERANCE = 0.0015
 NOISY = ["Attractive", "Oval_Face", "Pointy_Nose", "High_Cheekbones", "Big_Lips", "Narrow_Eyes"]
 
 
@@ -74,6 +76,16 @@ def get_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--flip-tta", action="store_true",
                    help="the evaluated and exported model averages the logits of the crop and its mirror image")
     p.add_argument("--name", default="celeba-attributes")
+    p.add_argument("--ema", type=float, default=0.999,
+                   help="decay of an exponential moving average of the weights (0: off); the final model is the "
+                        "raw or the averaged weights, whichever has the higher validation accuracy")
+    p.add_argument("--balance-weight", default="auto",
+                   help="thresholds maximise accuracy + W * balanced accuracy per attribute on validation; a number, "
+                        f"or 'auto': the largest W in {BALANCE_WEIGHTS} whose mean validation accuracy is within "
+                        f"{100 * AUTO_ACC_TOLERANCE:.2f} points of W = 0")
+    p.add_argument("--no-calibrate", action="store_true", help="skip per-attribute temperature scaling")
+    p.add_argument("--save-state", type=Path, default=REPO_ROOT / "work-data" / "last-run",
+                   help="where to keep the PyTorch weights and the validation/test probabilities (not shipped)")
     return p.parse_args(argv)
 
 
@@ -117,39 +129,92 @@ def to_float(u8: np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict(net: torch.nn.Module, images: np.ndarray, mean: torch.Tensor, std: torch.Tensor, bs: int = 256) -> np.ndarray:
+def predict_logits(net: torch.nn.Module, images: np.ndarray, mean: torch.Tensor, std: torch.Tensor, bs: int = 256) -> np.ndarray:
     net.eval()
     out = []
     for i in range(0, len(images), bs):
         x = (to_float(images[i : i + bs]) - mean) / std
-        out.append(torch.sigmoid(net(x)).numpy())
-    return np.concatenate(out) if out else np.zeros((0, 40), np.float32)
+        out.append(net(x).numpy())
+    return np.concatenate(out).astype(np.float64) if out else np.zeros((0, 40), np.float64)
 
 
-def best_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    """Threshold t (positive iff p >= t) maximising accuracy; among ties the one closest to 0.5.
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def predict(net: torch.nn.Module, images: np.ndarray, mean: torch.Tensor, std: torch.Tensor, bs: int = 256) -> np.ndarray:
+    return sigmoid(predict_logits(net, images, mean, std, bs))
+
+
+def _objective(tn: np.ndarray, tp: np.ndarray, n_neg: float, n_pos: float, w: float) -> np.ndarray:
+    """accuracy + w * balanced accuracy for arrays of (true negatives, true positives)."""
+    acc = (tn + tp) / max(1.0, n_neg + n_pos)
+    rates = [r for r, d in ((tn / n_neg if n_neg else None, n_neg), (tp / n_pos if n_pos else None, n_pos)) if d]
+    bal = sum(rates) / len(rates) if rates else 0.0
+    return acc + w * bal
+
+
+def best_threshold(p: np.ndarray, y: np.ndarray, balance_weight: float = 0.0) -> float:
+    """Threshold t (positive iff p >= t) maximising accuracy + balance_weight * balanced accuracy
+    (balance_weight 0: plain accuracy); among ties the one closest to 0.5.
     Candidates are 0.5 and the midpoints between consecutive distinct sorted probabilities (plus 0, 1)."""
     order = np.argsort(p, kind="stable")
-    ps, ys = p[order].astype(np.float64), y[order]
+    ps, ys = p[order].astype(np.float64), y[order].astype(np.float64)
     n = len(ps)
-    # cut k: first k predicted negative. correct(k) = negatives among first k + positives among the rest
-    neg_cum = np.concatenate([[0], np.cumsum(1 - ys)])
-    pos_rest = ys.sum() - np.concatenate([[0], np.cumsum(ys)])
-    correct = neg_cum + pos_rest
+    n_pos = float(ys.sum())
+    n_neg = n - n_pos
+    # cut k: first k predicted negative. tn(k) = negatives among first k; tp(k) = positives among the rest
+    tn = np.concatenate([[0], np.cumsum(1 - ys)])
+    tp = n_pos - np.concatenate([[0], np.cumsum(ys)])
+    score = _objective(tn, tp, n_neg, n_pos, balance_weight)
     valid = np.ones(n + 1, bool)
     valid[1:n] = ps[1:] > ps[:-1]  # can only cut between distinct values
     thr = np.empty(n + 1)
     thr[0] = ps[0] / 2 if n else 0.0  # everything positive
     thr[n] = (ps[-1] + 1) / 2 if n else 1.0  # everything negative
     thr[1:n] = (ps[:-1] + ps[1:]) / 2
-    cand_correct = np.where(valid, correct, -1)
-    # accuracy at 0.5 itself is a candidate too
-    c05 = int(((p >= 0.5) == (y > 0.5)).sum())
-    best = cand_correct.max()
-    if c05 >= best:
+    cand = np.where(valid, score, -np.inf)
+    # the objective at 0.5 itself is a candidate too
+    pred05, pos = p >= 0.5, y > 0.5
+    s05 = float(_objective(np.array(float((~pred05 & ~pos).sum())), np.array(float((pred05 & pos).sum())),
+                           n_neg, n_pos, balance_weight))
+    best = cand.max()
+    if s05 >= best - 1e-12:
         return 0.5
-    ks = np.flatnonzero(cand_correct == best)
+    ks = np.flatnonzero(cand >= best - 1e-12)
     return float(thr[ks[np.argmin(np.abs(thr[ks] - 0.5))]])
+
+
+def fit_temperature(z: np.ndarray, y: np.ndarray) -> float:
+    """Temperature T > 0 minimising the binary cross-entropy of sigmoid(z / T) against labels y
+    (temperature scaling, Guo et al. 2017), by a log-spaced grid search over [0.25, 4]."""
+    grid = np.exp(np.linspace(np.log(0.25), np.log(4.0), 241))
+    best, best_t = np.inf, 1.0
+    for t in grid:
+        q = np.clip(sigmoid(z / t), 1e-7, 1 - 1e-7)
+        nll = -np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))
+        if nll < best:
+            best, best_t = nll, float(t)
+    return best_t
+
+
+class WeightEMA:
+    """Exponential moving average of every floating-point tensor in a model's state dict (weights and
+    BatchNorm statistics), with the warm-up decay min(decay, (1 + step) / (10 + step)) of TensorFlow's
+    ExponentialMovingAverage(num_updates=...)."""
+
+    def __init__(self, net: torch.nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, net: torch.nn.Module, step: int) -> None:
+        d = min(self.decay, (1 + step) / (10 + step))
+        for k, v in net.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.state[k].mul_(d).add_(v.detach(), alpha=1 - d)
+            else:
+                self.state[k].copy_(v)
 
 
 def metrics_at(p: np.ndarray, y: np.ndarray, t: float) -> dict:
@@ -186,12 +251,14 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     return float(min(1.0, e))
 
 
-def evaluate(probs: np.ndarray, labels: np.ndarray, attributes: list[str], thresholds: dict | None = None) -> dict:
-    """Per-attribute metrics; thresholds chosen here (maximise accuracy) unless given."""
+def evaluate(probs: np.ndarray, labels: np.ndarray, attributes: list[str], thresholds: dict | None = None,
+             balance_weight: float = 0.0) -> dict:
+    """Per-attribute metrics; thresholds chosen here (maximise accuracy + balance_weight * balanced
+    accuracy) unless given."""
     chosen = {}
     per = {}
     for j, a in enumerate(attributes):
-        t = thresholds[a] if thresholds is not None else round(best_threshold(probs[:, j], labels[:, j]), 6)
+        t = thresholds[a] if thresholds is not None else round(best_threshold(probs[:, j], labels[:, j], balance_weight), 6)
         chosen[a] = t
         m = metrics_at(probs[:, j], labels[:, j], t)
         m["ece"] = ece(probs[:, j], labels[:, j])
@@ -305,6 +372,7 @@ def main(argv: list[str] | None = None, return_net: bool = False):
         + (f" or {args.time_budget:.0f}s" if args.time_budget else "")
         + f", AdamW lr {args.lr} wd {args.weight_decay}, one-cycle cosine, threads {args.threads}")
 
+    ema = WeightEMA(net, args.ema) if args.ema > 0 else None
     t_train = time.time()
     step, epoch, running, seen = 0, 0, 0.0, 0
     eval_every_steps = int(args.eval_every * steps_per_epoch) if args.eval_every else 0
@@ -329,6 +397,8 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             loss.backward()
             opt.step()
             step += 1
+            if ema is not None:
+                ema.update(net, step)
             running += loss.item() * len(idx)
             seen += len(idx)
             if step % 50 == 0 or step == total_steps:
@@ -347,12 +417,51 @@ def main(argv: list[str] | None = None, return_net: bool = False):
     train_seconds = time.time() - t_train
     log(f"[train] done: {step} steps in {train_seconds:.0f}s")
 
-    # ---- validation: thresholds + metrics
+    # ---- raw or averaged weights: whichever is more accurate on validation (accuracy-optimal thresholds)
     net = net.to(memory_format=torch.contiguous_format).eval()
+    weights_used = "raw"
+    if ema is not None:
+        raw_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        raw_acc = evaluate(predict(net, val.images, mean, std), val.labels, attributes)["mean_accuracy"]
+        net.load_state_dict(ema.state)
+        ema_acc = evaluate(predict(net, val.images, mean, std), val.labels, attributes)["mean_accuracy"]
+        log(f"[val] raw weights {100 * raw_acc:.2f}%, EMA({args.ema}) weights {100 * ema_acc:.2f}% (no TTA)")
+        if ema_acc >= raw_acc:
+            weights_used = f"EMA (decay {args.ema})"
+        else:
+            net.load_state_dict(raw_state)
     if args.flip_tta:
         net = FlipAverage(net, args.width).eval()
-    vp = predict(net, val.images, mean, std)
-    ev = evaluate(vp, val.labels, attributes)
+
+    # ---- calibration: per-attribute temperature on validation logits
+    vz = predict_logits(net, val.images, mean, std)
+    ece_before = [ece(sigmoid(vz[:, j]), val.labels[:, j]) for j in range(len(attributes))]
+    temps = np.ones(len(attributes))
+    if not args.no_calibrate:
+        temps = np.array([fit_temperature(vz[:, j], val.labels[:, j]) for j in range(len(attributes))])
+        net = Calibrated(net, torch.tensor(temps, dtype=torch.float32)).eval()
+    vp = sigmoid(vz / temps)
+    ece_after = [ece(vp[:, j], val.labels[:, j]) for j in range(len(attributes))]
+    log(f"[calibration] mean ECE on validation {100 * np.mean(ece_before):.2f}% -> {100 * np.mean(ece_after):.2f}% "
+        f"(temperatures {temps.min():.2f}-{temps.max():.2f})")
+
+    # ---- validation: thresholds + metrics
+    log("\n[thresholds] objective accuracy + W * balanced accuracy, per attribute, on validation:")
+    by_w = {}
+    for w_ in BALANCE_WEIGHTS:
+        e_ = evaluate(vp, val.labels, attributes, balance_weight=w_)
+        by_w[w_] = e_
+        log(f"  W={w_:<5g} mean acc {100 * e_['mean_accuracy']:.2f}  balanced {100 * e_['mean_balanced_accuracy']:.2f}  "
+            f"beats baseline {e_['beats_baseline']}/40")
+    if args.balance_weight == "auto":
+        ok = [w_ for w_ in BALANCE_WEIGHTS if by_w[w_]["mean_accuracy"] >= by_w[0.0]["mean_accuracy"] - AUTO_ACC_TOLERANCE]
+        balance_weight = max(ok)
+    else:
+        balance_weight = float(args.balance_weight)
+    log(f"[thresholds] W = {balance_weight:g}" + (" (auto)" if args.balance_weight == "auto" else ""))
+    ev = evaluate(vp, val.labels, attributes, balance_weight=balance_weight)
+    for j, a in enumerate(attributes):
+        ev["per_attribute"][a]["ece_uncalibrated"] = round(ece_before[j], 6)
     print_table(ev, attributes, "VALIDATION (thresholds chosen here)")
     per_ds = {}
     for di, dname in enumerate(val.datasets):
@@ -363,8 +472,14 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             log(f"[val] {dname}: n={e['n']} mean acc {100*e['mean_accuracy']:.2f} bal {100*e['mean_balanced_accuracy']:.2f} "
                 f"baseline {100*e['mean_baseline']:.2f} beats {e['beats_baseline']}/40")
     test_summary = None
+    tp_ = predict(net, test.images, mean, std) if len(test.images) else np.zeros((0, 40))
+    args.save_state.mkdir(parents=True, exist_ok=True)
+    torch.save(net.state_dict(), args.save_state / "final_state.pt")
+    np.savez_compressed(args.save_state / "predictions.npz", val_probs=vp, val_labels=val.labels,
+                        test_probs=tp_, test_labels=test.labels if len(test.images) else np.zeros((0, 40)))
+    log(f"[state] weights and validation/test probabilities in {args.save_state}")
     if len(test.images):
-        tev = evaluate(predict(net, test.images, mean, std), test.labels, attributes, ev["thresholds"])
+        tev = evaluate(tp_, test.labels, attributes, ev["thresholds"])
         print_table(tev, attributes, "TEST (validation thresholds; not used for any choice)")
         test_summary = {k: tev[k] for k in ("n", "mean_accuracy", "mean_balanced_accuracy", "mean_baseline", "beats_baseline")}
         test_summary["per_attribute"] = {a: {k: tev["per_attribute"][a][k] for k in ("accuracy", "balanced_accuracy", "baseline")}
@@ -434,7 +549,23 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             "augmentation": "horizontal flip, scale 0.93-1.07, rotation +-8 deg, shift +-3%, brightness/contrast/saturation 0.8-1.2",
             "resize": "region of the aligned frame resized with PIL bilinear (antialiased) to width x height",
             "decision_rule": "attribute present iff probability >= threshold",
-            "threshold_rule": "per attribute, maximise validation accuracy; ties -> closest to 0.5",
+            "threshold_rule": (f"per attribute, maximise validation accuracy + {balance_weight:g} x balanced accuracy"
+                               + (f" (W chosen automatically: the largest of {list(BALANCE_WEIGHTS)} within "
+                                  f"{100 * AUTO_ACC_TOLERANCE:.2f} points of the accuracy-optimal mean validation accuracy)"
+                                  if args.balance_weight == "auto" else "")
+                               + "; ties -> closest to 0.5") if balance_weight else
+                              "per attribute, maximise validation accuracy; ties -> closest to 0.5",
+            "threshold_alternatives": {f"{w_:g}": {"mean_accuracy": by_w[w_]["mean_accuracy"],
+                                                    "mean_balanced_accuracy": by_w[w_]["mean_balanced_accuracy"]}
+                                       for w_ in BALANCE_WEIGHTS},
+            "weights": weights_used,
+            "calibration": None if args.no_calibrate else {
+                "method": "per-attribute temperature scaling of the logits (Guo et al., ICML 2017), fitted on the validation split by NLL; inside the ONNX graph",
+                "temperature": {a: round(float(temps[j]), 4) for j, a in enumerate(attributes)},
+                "mean_ece_before": round(float(np.mean(ece_before)), 6),
+                "mean_ece_after": round(float(np.mean(ece_after)), 6),
+                "ece_bins": 10,
+            },
             "seed": args.seed,
             "threads": args.threads,
             "torch": torch.__version__,

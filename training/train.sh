@@ -3,7 +3,8 @@
 # (attributes.onnx, attributes.json, MODEL_CARD.md), from scratch: first `facetally crop` writes
 #   work-data/crops/celeba/crops.jsonl     (from ../shared/data/celeba/img_align_celeba)
 #   work-data/crops/celeba-hq/crops.jsonl  (from ../shared/data/celeba-hq/images)
-# (skipped when they exist; about 15 min on 2 cores), then PyTorch trains for TIME_BUDGET seconds.
+# (skipped when they exist; about 15 min on 2 cores), then PyTorch trains for TIME_BUDGET seconds
+# (default 4800 s: about 100 min in all on an idle 2-core machine, crops included).
 # Uses Debian's PyTorch (/usr/bin/python3), CPU only. Extra arguments go to training/train.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ echo "train.sh: crops ready after $(( $(date +%s) - start )) s"
 "$PY" training/train.py \
   --data celeba=work-data/crops/celeba \
   --data celeba-hq=work-data/crops/celeba-hq \
-  --epochs "${EPOCHS:-30}" --time-budget "${TIME_BUDGET:-3300}" --batch-size 128 --lr 3e-3 --weight-decay 5e-4 \
+  --epochs "${EPOCHS:-80}" --time-budget "${TIME_BUDGET:-4800}" --batch-size 128 --lr 3e-3 --weight-decay 5e-4 \
   --width 64 --height 80 --region 0,0,178,218 \
   --widths 32,64,128,256 --depths 1,1,1,1 \
   --flip-tta --seed 0 --threads 2 --out "$OUT" "$@"
