@@ -2,7 +2,7 @@
  * facetally's benchmark: `npm run bench` (builds, then runs this with tsx). Prints a Markdown table; not a test.
  *
  *   npm run bench -- [--groups 30] [--workers N] [--rss 1000,10000] [--malloc-arena-max default,2] [--model DIR]
- *                    [--skip human,faceapi,rss] [--json FILE] [--work DIR]
+ *                    [--skip human,faceapi,rss,attributes] [--json FILE] [--work DIR]
  *
  * One fixed photo set, generated deterministically under --work (default $TMPDIR/facetally-bench): the shared
  * sample photos (../shared/data/photos, known face counts in expected.json) plus `--groups` group pictures
@@ -16,6 +16,9 @@
  * - @vladmandic/human 3.x (tfjs wasm backend; face detector + mesh + age/gender/description + emotion) and
  *   @vladmandic/face-api 1.x (tfjs wasm backend; SSD MobileNet v1 + 68 landmarks + age/gender), each as N child
  *   processes on N shards of the same photos, decoded with sharp, models read from their npm packages (no network);
+ * - attributes only: the attribute model (`AttributeModel.predict`, preprocessing included) on 2,000 canonical
+ *   178x218 crops (CelebA aligned images, already in the template frame), batches of 32, one onnxruntime session
+ *   with N intra-op threads: aligned faces per second, the issue-3 figure;
  * - peak RSS (VmHWM of the facetally process, worker threads included) at 1,000 and 10,000 CelebA-HQ photos
  *   (128x128, one face each), to show memory does not grow with the collection; once with the environment's
  *   malloc settings and once with MALLOC_ARENA_MAX=2 (glibc's per-thread arenas fragment under sharp + onnxruntime).
@@ -28,7 +31,8 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { decodeImageFile } from '../src/image/decode.js';
+import { decodeImageFile, type RgbImage } from '../src/image/decode.js';
+import { loadAttributeModel } from '../src/attributes/load-node.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.FACETALLY_SHARED ? resolve(process.env.FACETALLY_SHARED) : resolve(repoRoot, '..', 'shared');
@@ -189,7 +193,7 @@ interface CliRun {
 
 /** Run `facetally tag` on `input` as a child process; wall time and peak RSS (polled VmHWM). */
 async function runFacetally(input: string, args: Args, out: string, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
-  const argv = [join(repoRoot, 'bin', 'facetally.js'), 'tag', input, '--out', out, '--workers', String(args.workers), '-q'];
+  const argv = [join(repoRoot, 'bin', 'facetally.js'), 'tag', input, '--out', out, '--overwrite', '--workers', String(args.workers), '-q'];
   if (args.model) argv.push('--model', args.model);
   const t0 = performance.now();
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
@@ -229,6 +233,26 @@ async function decodeOnly(paths: string[], concurrency: number, repeats = 2): Pr
 }
 
 /** Face-count agreement with the known counts. */
+/** Aligned faces per second through the attribute model alone (preprocessing + ONNX), see the header. */
+async function attributesOnly(args: Args, nFaces = 2000, batch = 32): Promise<{ faces: number; seconds: number; facesPerSecond: number }> {
+  const dir = join(shared, 'data', 'celeba', 'img_align_celeba');
+  const names = readdirSync(dir).filter((n) => n.endsWith('.jpg')).sort().slice(0, 500);
+  if (names.length === 0) throw new Error(`no CelebA aligned images in ${dir}`);
+  const crops: RgbImage[] = [];
+  for (const n of names) crops.push(await decodeImageFile(join(dir, n)));
+  const model = await loadAttributeModel(args.model, { threads: args.workers });
+  await model.predict(crops.slice(0, batch)); // warm-up
+  const t0 = performance.now();
+  let done = 0;
+  while (done < nFaces) {
+    const start = done % crops.length;
+    await model.predict(crops.slice(start, start + batch));
+    done += Math.min(batch, crops.length - start);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { faces: done, seconds, facesPerSecond: done / seconds };
+}
+
 function recall(set: SetPhoto[], counts: Map<string, number>) {
   let known = 0, matched = 0, extra = 0, exact = 0, found = 0;
   for (const p of set) {
@@ -428,6 +452,14 @@ async function main(): Promise<void> {
     }
   }
 
+  let attrLine = '';
+  if (!args.skip.has('attributes')) {
+    log('attributes only ...');
+    const a = await attributesOnly(args);
+    attrLine = `Attributes only (${a.faces} canonical 178x218 crops, batches of 32, preprocessing included, one onnxruntime session with ${args.workers} threads): **${f1(a.facesPerSecond)} aligned faces/s**.`;
+    json.attributesOnly = a;
+  }
+
   const rssRows: string[] = [];
   const rss: Record<string, unknown> = (json.rss = {});
   if (!args.skip.has('rss')) {
@@ -461,6 +493,7 @@ async function main(): Promise<void> {
     '',
     `facetally end to end = ${f1((100 * ftRate) / decodeRate)}% of the decode-only rate (${f1((100 * ftSteady) / decodeRate)}% excluding start-up).`,
   ];
+  if (attrLine) out.push('', attrLine);
   if (rssRows.length) {
     out.push('', 'Memory (CelebA-HQ photos, 128x128, one face each):', '', '| photos | allocator | peak RSS MB | photos/s | photos with 1 face | errors |', '|---|---|---|---|---|---|', ...rssRows);
   }

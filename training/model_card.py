@@ -117,6 +117,37 @@ def render(sc: dict) -> str:
     w(f"| **mean** | | **{pct(val['mean_accuracy'])}** | **{pct(val['mean_balanced_accuracy'])}** | "
       f"**{pct(val['mean_baseline'])}** | | | {beats}/40 |")
     w("")
+    alts = tr.get("threshold_alternatives")
+    if alts:
+        w("Threshold rules compared on validation (per attribute, maximise accuracy + W x balanced accuracy):")
+        w("")
+        w("| W | mean accuracy % | mean balanced accuracy % |")
+        w("|---:|---:|---:|")
+        for wk, e in alts.items():
+            w(f"| {wk} | {pct(e['mean_accuracy'])} | {pct(e['mean_balanced_accuracy'])} |")
+        w("")
+    cal = tr.get("calibration")
+    w("## Calibration")
+    w("")
+    if cal:
+        temps = cal["temperature"]
+        w(f"{cal['method']}. Mean expected calibration error over the 40 attributes on validation "
+          f"({cal.get('ece_bins', 10)} equal-width bins): **{pct(cal['mean_ece_before'])}%** before, "
+          f"**{pct(cal['mean_ece_after'])}%** after (measured on the split the temperatures were fitted on).")
+        w("")
+        w("| attribute | temperature | ECE before % | ECE after % |")
+        w("|---|---:|---:|---:|")
+        for a in attrs:
+            m = per[a]
+            before = m.get("ece_uncalibrated")
+            w(f"| {a} | {temps.get(a, 1.0):.3f} | {pct(before) if before is not None else '-'} | {pct(m.get('ece', 0.0))} |")
+    else:
+        w("No temperature scaling; mean expected calibration error on validation: "
+          f"{pct(sum(per[a].get('ece', 0.0) for a in attrs) / len(attrs))}%.")
+    if tr.get("weights"):
+        w("")
+        w(f"Weights shipped: {tr['weights']} (raw and EMA weights compared on validation).")
+    w("")
     w("Accuracy alone flatters rare attributes (e.g. Bald, Mustache: always answering *no* is right about 95-99% "
       "of the time); look at balanced accuracy and sensitivity. The sensitivity and specificity above are what "
       "`facetally compare` uses to correct prevalence estimates.")

@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None, return_net: bool = False):
                                        for w_ in BALANCE_WEIGHTS},
             "weights": weights_used,
             "calibration": None if args.no_calibrate else {
-                "method": "per-attribute temperature scaling of the logits (Guo et al., ICML 2017), fitted on the validation split by NLL; inside the ONNX graph",
+                "method": "Per-attribute temperature scaling of the logits (Guo et al., ICML 2017), fitted on the validation split by NLL; inside the ONNX graph",
                 "temperature": {a: round(float(temps[j]), 4) for j, a in enumerate(attributes)},
                 "mean_ece_before": round(float(np.mean(ece_before)), 6),
                 "mean_ece_after": round(float(np.mean(ece_after)), 6),

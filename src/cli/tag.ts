@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { IMAGE_EXTENSIONS, listPhotos } from '../pipeline/files.js';
 import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline/pool.js';
@@ -14,6 +15,7 @@ interface TagCliOptions extends PipelineCliOptions {
   quiet?: boolean;
   workers: number;
   resume?: boolean;
+  overwrite?: boolean;
 }
 
 /**
@@ -83,6 +85,22 @@ export class TagSummary {
   }
 }
 
+/**
+ * Nothing already written is lost: refuse to truncate an existing, non-empty output file.
+ * @throws Error naming the file when it exists with content.
+ */
+function refuseExistingOutput(path: string): void {
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return; // missing (or unreadable: LineWriter reports that when it opens the file)
+  }
+  if (size > 0) {
+    throw new Error(`${path} already exists (${size} bytes); add --resume to continue that run, or --overwrite to replace it`);
+  }
+}
+
 export function registerTagCommand(program: Command): void {
   const cmd = program
     .command('tag')
@@ -92,6 +110,7 @@ export function registerTagCommand(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
     .addOption(new Option('-w, --workers <n>', 'worker threads (each loads the models once)').argParser(parsePositiveInt).default(defaultWorkers(), 'all cores'))
     .option('--resume', 'continue an interrupted run: keep the records already in --out (a torn last line is dropped), tag only the other photos')
+    .option('--overwrite', 'replace an existing, non-empty --out file (without --resume or --overwrite, an existing file is never touched)')
     .option('-q, --quiet', 'no progress bar and no summary')
     .addHelpText(
       'after',
@@ -106,11 +125,14 @@ JSON line per photo, in listing order:
   cannot be read); "duplicate_of" is the first path of this run (or of the run resumed) with identical bytes.
 Interrupted runs: records are appended one complete line at a time; rerun the same command with --resume
   (needs --out and --format jsonl) and each photo ends up in the file exactly once.
+  An existing, non-empty --out file is refused unless --resume (continue it) or --overwrite (replace it).
 Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
     );
   addPipelineOptions(cmd).action(async (inputs: string[], opts: TagCliOptions) => {
     if (opts.resume && !opts.out) throw new Error('--resume needs --out FILE (the output of the run to continue)');
     if (opts.resume && opts.format !== 'jsonl') throw new Error('--resume works with --format jsonl only (a CSV row is a face, not a photo)');
+    if (opts.resume && opts.overwrite) throw new Error('--resume and --overwrite contradict each other: --resume keeps the records in --out, --overwrite replaces them');
+    if (opts.out && !opts.resume && !opts.overwrite) refuseExistingOutput(opts.out);
 
     const resumed = opts.resume ? await readResumeState(opts.out!) : undefined;
     let noRecords = false;

@@ -85,4 +85,22 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     const cm = await sharp(join(dir, 'crops', manifest[0].crop)).metadata();
     expect([cm.width, cm.height]).toEqual([178, 218]);
   });
+
+  it('tag never truncates an existing --out file unless told: refused (exit 1, file untouched), then --overwrite replaces it', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'facetally-cli-')), 'tags.jsonl');
+    writeFileSync(out, '{"path":"earlier.jpg"}\n');
+    const r = run(['tag', example, '--out', out, '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(out);
+    expect(r.stderr).toMatch(/already exists \(23 bytes\); add --resume to continue that run, or --overwrite/);
+    expect(readFileSync(out, 'utf8')).toBe('{"path":"earlier.jpg"}\n');
+    const both = run(['tag', example, '--out', out, '--resume', '--overwrite']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/contradict/);
+    const o = run(['tag', example, '--out', out, '--overwrite', '-q']);
+    expect(o.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.path)).toEqual([example]);
+    expect(lines[0].faces).toHaveLength(1);
+  });
 });
