@@ -7,18 +7,19 @@ const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '–');
 /** The evaluation as a Markdown report: per-attribute table, means with 95% bootstrap intervals, misses, subgroups. */
 export function evalMarkdown(r: EvalReport): string {
   const out: string[] = [];
-  out.push(`| attribute | n | accuracy | balanced acc. | majority baseline | LNets+ANet | 2016 study |`);
-  out.push(`|---|---:|---:|---:|---:|---:|---:|`);
-  for (const a of r.perAttribute) {
+  out.push(`| attribute | n | accuracy | balanced acc. | majority baseline | ECE | LNets+ANet | 2016 study |`);
+  out.push(`|---|---:|---:|---:|---:|---:|---:|---:|`);
+  r.perAttribute.forEach((a, k) => {
     const flag = a.accuracy < a.baseline ? ' ⚠' : '';
-    out.push(`| ${a.name} | ${a.n} | ${pct(a.accuracy)}${flag} | ${pct(a.balancedAccuracy)} | ${pct(a.baseline)} | ${LNETS_ANET_ACCURACY[a.name] ?? '–'} | – |`);
-  }
-  out.push(`| **mean** | ${r.n} | **${pct(r.meanAccuracy.estimate)}** | **${pct(r.meanBalancedAccuracy.estimate)}** | ${pct(r.meanBaseline)} | 87.30 | ${STUDY_2016_MEAN_ACCURACY.toFixed(2)} |`);
+    out.push(`| ${a.name} | ${a.n} | ${pct(a.accuracy)}${flag} | ${pct(a.balancedAccuracy)} | ${pct(a.baseline)} | ${pct(r.ece[k])} | ${LNETS_ANET_ACCURACY[a.name] ?? '–'} | – |`);
+  });
+  out.push(`| **mean** | ${r.n} | **${pct(r.meanAccuracy.estimate)}** | **${pct(r.meanBalancedAccuracy.estimate)}** | ${pct(r.meanBaseline)} | ${pct(r.meanEce)} | 87.30 | ${STUDY_2016_MEAN_ACCURACY.toFixed(2)} |`);
   out.push('');
   out.push(`Mean accuracy ${pct(r.meanAccuracy.estimate)}% (95% bootstrap interval ${pct(r.meanAccuracy.lower)}–${pct(r.meanAccuracy.upper)}), ` +
     `mean balanced accuracy ${pct(r.meanBalancedAccuracy.estimate)}% (${pct(r.meanBalancedAccuracy.lower)}–${pct(r.meanBalancedAccuracy.upper)}), ` +
     `resampling the ${r.n} images. ${r.perAttribute.filter((a) => a.accuracy < a.baseline).length} attribute(s) below their majority baseline (⚠).`);
   out.push(`Faces missed by the detector: ${r.missed} of ${r.n} images${r.unreadable ? ` (${r.unreadable} unreadable)` : ''}; each counts as an error on all 40 attributes${r.missed ? `: ${r.missedFiles.slice(0, 20).join(', ')}${r.missed > 20 ? ', …' : ''}` : ''}.`);
+  out.push(`ECE: expected calibration error of the probabilities, 10 equal-width bins, over the images with a detected face (%).`);
   out.push(`Published columns are on the full official test split (LNets+ANet: Liu et al. ICCV 2015, Table 1; the 2016 study published only its mean here), not on these images.`);
   out.push('');
   out.push(`| subgroup (true label) | n | mean accuracy | mean balanced acc. |`);
@@ -29,8 +30,8 @@ export function evalMarkdown(r: EvalReport): string {
 
 /** The per-attribute table as CSV (rates as fractions in [0, 1]), with a final `MEAN` row. */
 export function evalCsv(r: EvalReport): string {
-  const rows = ['attribute,n,tp,fn,tn,fp,accuracy,balanced_accuracy,baseline,lnets_anet'];
-  for (const a of r.perAttribute) rows.push([csvField(a.name), a.n, a.tp, a.fn, a.tn, a.fp, a.accuracy.toFixed(6), a.balancedAccuracy.toFixed(6), a.baseline.toFixed(6), ((LNETS_ANET_ACCURACY[a.name] ?? NaN) / 100).toFixed(2)].join(','));
-  rows.push(['MEAN', r.n, '', '', '', '', r.meanAccuracy.estimate.toFixed(6), r.meanBalancedAccuracy.estimate.toFixed(6), r.meanBaseline.toFixed(6), '0.873'].join(','));
+  const rows = ['attribute,n,tp,fn,tn,fp,accuracy,balanced_accuracy,baseline,ece,lnets_anet'];
+  r.perAttribute.forEach((a, k) => rows.push([csvField(a.name), a.n, a.tp, a.fn, a.tn, a.fp, a.accuracy.toFixed(6), a.balancedAccuracy.toFixed(6), a.baseline.toFixed(6), r.ece[k].toFixed(6), ((LNETS_ANET_ACCURACY[a.name] ?? NaN) / 100).toFixed(2)].join(',')));
+  rows.push(['MEAN', r.n, '', '', '', '', r.meanAccuracy.estimate.toFixed(6), r.meanBalancedAccuracy.estimate.toFixed(6), r.meanBaseline.toFixed(6), r.meanEce.toFixed(6), '0.873'].join(','));
   return rows.join('\n') + '\n';
 }

@@ -65,6 +65,31 @@ export function scoreAttributes(names: readonly string[], truth: Uint8Array, pre
   });
 }
 
+/**
+ * Expected calibration error (Naeini et al., AAAI 2015; Guo et al., ICML 2017) of one attribute's probabilities:
+ * the images are put in `bins` equal-width probability bins, and ECE = sum over bins of
+ * (images in bin / images) * |mean probability - fraction of true labels|. In [0, 1]; 0 is perfect calibration.
+ * @param probs `probs[i * K + k]` in [0, 1]; `truth` likewise in {0, 1}.
+ * @param rows the image indices to include (e.g. those with a detected face); NaN when empty.
+ * @throws RangeError when `k` is outside [0, K) or `bins` is not a positive integer.
+ */
+export function expectedCalibrationError(probs: ArrayLike<number>, truth: ArrayLike<number>, K: number, k: number, rows: ArrayLike<number>, bins = 10): number {
+  if (!(k >= 0 && k < K) || !Number.isInteger(bins) || bins < 1) throw new RangeError(`expected 0 <= k < ${K} and a positive integer bin count but received k=${k}, bins=${bins}`);
+  const count = new Float64Array(bins), sumP = new Float64Array(bins), sumY = new Float64Array(bins);
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
+    const p = probs[i * K + k];
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+    count[b]++;
+    sumP[b] += p;
+    sumY[b] += truth[i * K + k];
+  }
+  if (rows.length === 0) return NaN;
+  let e = 0;
+  for (let b = 0; b < bins; b++) if (count[b] > 0) e += (count[b] / rows.length) * Math.abs(sumP[b] / count[b] - sumY[b] / count[b]);
+  return e;
+}
+
 /** Mean of a metric over attributes. */
 export function meanOf(rows: readonly AttributeMetrics[], key: 'accuracy' | 'balancedAccuracy' | 'baseline'): number {
   return rows.reduce((s, r) => s + r[key], 0) / rows.length;

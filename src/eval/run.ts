@@ -4,7 +4,7 @@ import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { Tagger, type TagOptions } from '../pipeline/tag.js';
 import type { Face } from '../types.js';
 import { readLabelFile, readSplitFile, SPLIT_CODES, type LabelTable } from './celeba.js';
-import { bootstrapMeans, meanOf, scoreAttributes, type AttributeMetrics, type BootstrapInterval, type PredictionTable } from './metrics.js';
+import { bootstrapMeans, expectedCalibrationError, meanOf, scoreAttributes, type AttributeMetrics, type BootstrapInterval, type PredictionTable } from './metrics.js';
 
 /** Where the images and labels of an evaluation set are. */
 export interface EvalSource {
@@ -44,6 +44,13 @@ export interface EvalReport {
   meanAccuracy: BootstrapInterval;
   meanBalancedAccuracy: BootstrapInterval;
   meanBaseline: number;
+  /**
+   * Expected calibration error of each attribute's probabilities (10 equal-width bins) over the images with a
+   * detected face, in attribute order, in [0, 1]; see {@link expectedCalibrationError}.
+   */
+  ece: number[];
+  /** Mean of `ece` over the 40 attributes. */
+  meanEce: number;
   subgroups: SubgroupMetrics[];
   seconds: number;
 }
@@ -82,6 +89,8 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
   const K = table.names.length;
   const tagger = await Tagger.create(options);
   const pred: PredictionTable = { decisions: new Uint8Array(n * K), missed: new Uint8Array(n) };
+  const probs = new Float32Array(n * K);
+  const found: number[] = [];
   const missedFiles: string[] = [];
   let unreadable = 0;
   for (let i = 0; i < n; i++) {
@@ -92,11 +101,16 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
       pred.missed[i] = 1;
       missedFiles.push(table.files[i]);
     } else {
-      table.names.forEach((name, k) => (pred.decisions[i * K + k] = face.decisions[name] ? 1 : 0));
+      table.names.forEach((name, k) => {
+        pred.decisions[i * K + k] = face.decisions[name] ? 1 : 0;
+        probs[i * K + k] = face.attributes[name];
+      });
+      found.push(i);
     }
     options.onImage?.(i + 1, n);
   }
   const perAttribute = scoreAttributes(table.names, table.values, pred);
+  const ece = table.names.map((_, k) => expectedCalibrationError(probs, table.values, K, k, found));
   const boot = bootstrapMeans(table.names, table.values, pred, options.replicates ?? 1000);
   const subgroups: SubgroupMetrics[] = [];
   for (const attr of ['Male', 'Young']) {
@@ -112,6 +126,7 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
   return {
     source: src, n, missed: missedFiles.length, missedFiles, unreadable, perAttribute,
     meanAccuracy: boot.accuracy, meanBalancedAccuracy: boot.balancedAccuracy, meanBaseline: meanOf(perAttribute, 'baseline'),
+    ece, meanEce: ece.reduce((s, v) => s + v, 0) / ece.length,
     subgroups, seconds: (Date.now() - t0) / 1000,
   };
 }

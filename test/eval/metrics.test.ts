@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLabelFile, readSplitFile } from '../../src/eval/celeba.js';
-import { bootstrapMeans, meanOf, scoreAttributes } from '../../src/eval/metrics.js';
+import { bootstrapMeans, expectedCalibrationError, meanOf, scoreAttributes } from '../../src/eval/metrics.js';
 import { LNETS_ANET_ACCURACY } from '../../src/eval/published.js';
 import { describeShared } from '../helpers/shared.js';
 
@@ -35,6 +35,21 @@ describe('scoreAttributes', () => {
     expect([a.tp, a.fn, a.tn, a.fp]).toEqual([1, 2, 1, 1]);
     expect([b.tp, b.fn, b.tn, b.fp]).toEqual([0, 1, 3, 1]);
     expect(a.accuracy).toBeCloseTo(0.4, 12);
+  });
+
+  it('expected calibration error: hand-computed bins, rows restrict the images', () => {
+    // K = 2 attributes; attribute 1 is the one scored. Bins of 0.1: 0.05 -> bin 0 (|0.05 - 0|), 0.15 -> bin 1
+    // (|0.15 - 1|), 0.85 -> bin 8 (|0.85 - 1|), 0.95 -> bin 9 (|0.95 - 1|): (0.05 + 0.85 + 0.15 + 0.05) / 4 = 0.275.
+    const probs = [0.9, 0.05, 0.9, 0.15, 0.9, 0.95, 0.9, 0.85];
+    const truth = [1, 0, 1, 1, 1, 1, 1, 1];
+    expect(expectedCalibrationError(probs, truth, 2, 1, [0, 1, 2, 3])).toBeCloseTo(0.275, 12);
+    // Two images in one bin (9): mean p 0.94, mean label 0.5 -> 0.44.
+    expect(expectedCalibrationError([0.91, 0.97], [0, 1], 1, 0, [0, 1])).toBeCloseTo(0.44, 12);
+    // p = 1 falls in the last bin, not past it; a perfectly calibrated set has ECE 0.
+    expect(expectedCalibrationError([1, 0], [1, 0], 1, 0, [0, 1])).toBe(0);
+    expect(expectedCalibrationError(probs, truth, 2, 1, [2, 3])).toBeCloseTo((0.85 + 0.05) / 2, 12);
+    expect(expectedCalibrationError(probs, truth, 2, 1, [])).toBeNaN();
+    expect(() => expectedCalibrationError(probs, truth, 2, 2, [0])).toThrow(RangeError);
   });
 
   it('bootstrap interval contains the estimate and shrinks with more images', () => {
