@@ -47,7 +47,7 @@ describe('scoreAttributes', () => {
     expect(expectedCalibrationError([0.91, 0.97], [0, 1], 1, 0, [0, 1])).toBeCloseTo(0.44, 12);
     // p = 1 falls in the last bin, not past it; a perfectly calibrated set has ECE 0.
     expect(expectedCalibrationError([1, 0], [1, 0], 1, 0, [0, 1])).toBe(0);
-    expect(expectedCalibrationError(probs, truth, 2, 1, [2, 3])).toBeCloseTo((0.85 + 0.05) / 2, 12);
+    expect(expectedCalibrationError(probs, truth, 2, 1, [2, 3])).toBeCloseTo((0.05 + 0.15) / 2, 12); // images 2 (p 0.95) and 3 (p 0.85), both true
     expect(expectedCalibrationError(probs, truth, 2, 1, [])).toBeNaN();
     expect(() => expectedCalibrationError(probs, truth, 2, 2, [0])).toThrow(RangeError);
   });
