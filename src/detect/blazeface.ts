@@ -2,7 +2,7 @@ import type { Detection } from '../types.js';
 import type { RgbImage } from '../image/decode.js';
 import type { ImageOps } from '../image/ops.js';
 import type { ModelRunner } from '../runtime/onnx.js';
-import { BLAZEFACE_HEADS } from './anchors.js';
+import { BLAZEFACE_HEADS, headsForInput } from './anchors.js';
 import { decodeHead } from './decode.js';
 import { weightedNonMaxSuppression } from './nms.js';
 import { warpSimilarity } from '../align/warp.js';
@@ -57,9 +57,12 @@ const CANDIDATE_FLOOR = 0.3;
 /**
  * MediaPipe BlazeFace (Bazarevsky et al., "BlazeFace: Sub-millisecond Neural Face Detection on Mobile GPUs",
  * 2019) over an image pyramid of overlapping tiles, so that small faces in large photos are found:
- * level 0 is the whole photo letterboxed into the model input; each finer level doubles the resolution
- * and is cut into 256x256 tiles that overlap by 96 px, down to the level where a `minFaceSize` face is
- * about 24 model pixels. The short-range model additionally runs on the whole photo for close-up faces,
+ * level 0 is the whole photo letterboxed into the model input; each finer level doubles the resolution,
+ * down to the level where a `minFaceSize` face is about 24 model pixels. The full-range model is fully
+ * convolutional; run as the size-free copy in `models/blazeface/` (`back` must accept any H x W in multiples of
+ * 32), a level of up to 1024 px a side is one model call on the whole level (no tile edges, no overlap), and a
+ * larger level is cut into 768 px tiles that overlap by 96 px. A `back` model with a fixed 256x256 input (the npm
+ * package's file) still works: pass `{ fixedBackInput: true }` and every level is cut into 256 px tiles. The short-range model additionally runs on the whole photo for close-up faces,
  * and gives every merged face a second look (see `verifyThreshold`).
  * Detections of all tiles are mapped back to photo pixels and merged by weighted non-maximum suppression.
  */
@@ -72,6 +75,7 @@ export class BlazeFaceDetector {
     private readonly back: ModelRunner,
     private readonly front: ModelRunner,
     private readonly ops: ImageOps,
+    private readonly layout: { fixedBackInput?: boolean } = {},
   ) {}
 
   /**
@@ -90,7 +94,7 @@ export class BlazeFaceDetector {
     const maxSide = Math.max(image.width, image.height);
 
     // Short-range model on the whole photo (close-up faces).
-    candidates.push(...(await this.runLevel(this.front, FRONT_SIZE, image, FRONT_SIZE / maxSide, floor)));
+    candidates.push(...(await this.runLevel(this.front, FRONT_SIZE, FIXED_TILES(FRONT_SIZE), image, FRONT_SIZE / maxSide, floor)));
 
     // Full-range model over the pyramid.
     const needScale = Math.min(MAX_UPSCALE, MIN_DETECTABLE / opts.minFaceSize);
@@ -99,7 +103,8 @@ export class BlazeFaceDetector {
       // Above level 0, faces larger than the tile overlap are left to the coarser levels, where they are
       // smaller, whole inside one tile, and the full-range model scores them reliably.
       const maxFace = k === 0 ? Infinity : TILE_OVERLAP;
-      candidates.push(...(await this.runLevel(this.back, BACK_SIZE, image, scale, floor, maxFace)));
+      const tiling = this.layout.fixedBackInput ? FIXED_TILES(BACK_SIZE) : FLEXIBLE_TILES;
+      candidates.push(...(await this.runLevel(this.back, BACK_SIZE, tiling, image, scale, floor, maxFace)));
       if (scale >= needScale || scale >= MAX_UPSCALE) break;
     }
     const faces = weightedNonMaxSuppression(candidates, opts.iouThreshold).filter((d) => d.score >= opts.scoreThreshold);
@@ -119,7 +124,7 @@ export class BlazeFaceDetector {
     const cy = face.box.y + face.box.height / 2;
     const s = side / FRONT_SIZE;
     const crop = warpSimilarity(image, { a: s, b: 0, tx: cx - side / 2 + s / 2 - 0.5, ty: cy - side / 2 + s / 2 - 0.5 }, FRONT_SIZE, FRONT_SIZE);
-    const dets = await this.runTile(this.front, FRONT_SIZE, crop, 0, 0, 0.01);
+    const dets = await this.runTile(this.front, FRONT_SIZE, crop, { x0: 0, y0: 0, width: FRONT_SIZE, height: FRONT_SIZE }, 0.01);
     let best = 0;
     const c = FRONT_SIZE / 2;
     for (const d of dets) {
@@ -129,18 +134,24 @@ export class BlazeFaceDetector {
     return best;
   }
 
-  /** Run a model on the `size` x `size` window of `img` at (x0, y0); detections in window input pixels. */
-  private async runTile(model: ModelRunner, size: number, img: RgbImage, x0: number, y0: number, floor: number): Promise<Detection[]> {
-    const input = tileTensor(img, x0, y0, size);
-    const res = await model.run({ [model.inputNames[0]]: { data: input, dims: [1, size, size, 3] } });
+  /**
+   * Run a model on one window of `img` (top-left (x0, y0), `width` x `height` model input pixels; outside the
+   * image is mid-grey); detections in window input pixels. `nominal` is the model's square training size.
+   */
+  private async runTile(model: ModelRunner, nominal: number, img: RgbImage, tile: Tile, floor: number): Promise<Detection[]> {
+    const { x0, y0, width: w, height: h } = tile;
+    const input = tileTensor(img, x0, y0, w, h);
+    const res = await model.run({ [model.inputNames[0]]: { data: input, dims: [1, h, w, 3] } });
     const [s1, s2, r1, r2] = model.outputNames.map((n) => res[n].data);
-    return [...decodeHead(s1, r1, BLAZEFACE_HEADS[0], size, floor), ...decodeHead(s2, r2, BLAZEFACE_HEADS[1], size, floor)];
+    const heads = w === nominal && h === nominal ? BLAZEFACE_HEADS : headsForInput(w, h, nominal);
+    return [...decodeHead(s1, r1, heads[0], w, floor, h), ...decodeHead(s2, r2, heads[1], w, floor, h)];
   }
 
-  /** Run one model over one pyramid level (`scale` level pixels per photo pixel), tiled when larger than the input. */
+  /** Run one model over one pyramid level (`scale` level pixels per photo pixel), cut into tiles by `tiling`. */
   private async runLevel(
     model: ModelRunner,
-    size: number,
+    nominal: number,
+    tiling: Tiling,
     image: RgbImage,
     scale: number,
     floor: number,
@@ -152,21 +163,50 @@ export class BlazeFaceDetector {
     const sx = lw / image.width;
     const sy = lh / image.height;
     const out: Detection[] = [];
-    for (const y0 of tileStarts(lh, size)) {
-      for (const x0 of tileStarts(lw, size)) {
-        const dets = await this.runTile(model, size, level, x0, y0, floor);
+    const [xs, ys] = [tiling(lw), tiling(lh)];
+    for (const y of ys) {
+      for (const x of xs) {
+        const tile: Tile = { x0: x.start, y0: y.start, width: x.size, height: y.size };
+        const dets = await this.runTile(model, nominal, level, tile, floor);
         for (const d of dets) {
           // A face cut by a tile edge that is not the level's edge is found whole in a neighbouring tile
           // or on a coarser level; its partial detection would be a false positive.
-          if (cutByInnerEdge(d, x0, y0, size, lw, lh)) continue;
+          if (cutByInnerEdge(d, tile, lw, lh)) continue;
           if (Math.max(d.box.width, d.box.height) > maxFace) continue;
-          out.push(toPhoto(d, x0, y0, sx, sy));
+          out.push(toPhoto(d, tile.x0, tile.y0, sx, sy));
         }
       }
     }
     return out;
   }
 }
+
+/** A model input window on a pyramid level: top-left corner and size, in level pixels. */
+interface Tile {
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+}
+
+/** Cuts one axis of a level (`length` pixels) into windows: start offset and model input size of each. */
+type Tiling = (length: number) => { start: number; size: number }[];
+
+/** A size-free model runs a level of up to this many pixels a side in one call. */
+const WHOLE_LEVEL_MAX = 1024;
+/** Tile side for longer levels (measured on 2 cores: 768-px calls cost the least per pixel once overlap is counted). */
+const LARGE_TILE = 768;
+/** The size-free model's input must be a multiple of its coarsest stride. */
+const STRIDE_MULTIPLE = 32;
+
+/** Fixed-input models: windows of exactly `size` pixels overlapping by TILE_OVERLAP (one padded window when shorter). */
+const FIXED_TILES = (size: number): Tiling => (length) => tileStarts(length, size).map((start) => ({ start, size }));
+
+/** Size-free model: the whole axis (rounded up to a multiple of 32) up to WHOLE_LEVEL_MAX, else LARGE_TILE windows. */
+const FLEXIBLE_TILES: Tiling = (length) =>
+  length <= WHOLE_LEVEL_MAX
+    ? [{ start: 0, size: Math.max(STRIDE_MULTIPLE, Math.ceil(length / STRIDE_MULTIPLE) * STRIDE_MULTIPLE) }]
+    : tileStarts(length, LARGE_TILE).map((start) => ({ start, size: LARGE_TILE }));
 
 /** Start offsets of tiles of side `size` covering `length` pixels with at least TILE_OVERLAP overlap. */
 function tileStarts(length: number, size: number): number[] {
@@ -181,23 +221,23 @@ function tileStarts(length: number, size: number): number[] {
 const EDGE_SLACK = 4;
 
 /** True when the box crosses an edge of the tile that lies inside the level image. */
-function cutByInnerEdge(d: Detection, x0: number, y0: number, size: number, lw: number, lh: number): boolean {
+function cutByInnerEdge(d: Detection, t: Tile, lw: number, lh: number): boolean {
   const b = d.box;
-  if (x0 > 0 && b.x < -EDGE_SLACK) return true;
-  if (y0 > 0 && b.y < -EDGE_SLACK) return true;
-  if (x0 + size < lw && b.x + b.width > size + EDGE_SLACK) return true;
-  if (y0 + size < lh && b.y + b.height > size + EDGE_SLACK) return true;
+  if (t.x0 > 0 && b.x < -EDGE_SLACK) return true;
+  if (t.y0 > 0 && b.y < -EDGE_SLACK) return true;
+  if (t.x0 + t.width < lw && b.x + b.width > t.width + EDGE_SLACK) return true;
+  if (t.y0 + t.height < lh && b.y + b.height > t.height + EDGE_SLACK) return true;
   return false;
 }
 
-/** NHWC float32 tensor in [-1, 1] of the `size` x `size` window at (x0, y0); outside the image is 0 (mid-grey). */
-function tileTensor(img: RgbImage, x0: number, y0: number, size: number): Float32Array {
-  const t = new Float32Array(size * size * 3);
-  const w = Math.min(size, img.width - x0);
-  const h = Math.min(size, img.height - y0);
+/** NHWC float32 tensor in [-1, 1] of the `tw` x `th` window at (x0, y0); outside the image is 0 (mid-grey). */
+function tileTensor(img: RgbImage, x0: number, y0: number, tw: number, th: number): Float32Array {
+  const t = new Float32Array(tw * th * 3);
+  const w = Math.min(tw, img.width - x0);
+  const h = Math.min(th, img.height - y0);
   for (let y = 0; y < h; y++) {
     let src = ((y0 + y) * img.width + x0) * 3;
-    let dst = y * size * 3;
+    let dst = y * tw * 3;
     for (let i = 0; i < w * 3; i++) t[dst++] = img.data[src++] / 127.5 - 1;
   }
   return t;

@@ -14,8 +14,9 @@ export const REGRESSOR_SIZE = 16;
  *
  * @param logits raw score logits, length = anchors of the head.
  * @param regressors length = anchors * 16.
- * @param inputSize the square model input side in pixels (128 or 256).
+ * @param inputSize the model input width in pixels (128 or 256 for the square models).
  * @param minScore keep anchors whose sigmoid score is >= minScore (in [0, 1]).
+ * @param inputHeight the model input height in pixels; default `inputSize` (square input).
  * @throws RangeError when the tensor lengths do not match the head layout.
  */
 export function decodeHead(
@@ -24,12 +25,13 @@ export function decodeHead(
   head: HeadLayout,
   inputSize: number,
   minScore: number,
+  inputHeight: number = inputSize,
 ): Detection[] {
   const anchors = anchorCentres(head);
   const n = anchors.length / 2;
   if (logits.length !== n || regressors.length !== n * REGRESSOR_SIZE) {
     throw new RangeError(
-      `expected ${n} scores and ${n * REGRESSOR_SIZE} regressors for a ${head.cells}x${head.cells}x${head.anchorsPerCell} head but received ${logits.length} and ${regressors.length}`,
+      `expected ${n} scores and ${n * REGRESSOR_SIZE} regressors for a ${head.cells}x${head.rows ?? head.cells}x${head.anchorsPerCell} head but received ${logits.length} and ${regressors.length}`,
     );
   }
   // sigmoid(x) >= minScore  <=>  x >= logit(minScore); clamp to avoid infinities at 0 and 1.
@@ -40,7 +42,7 @@ export function decodeHead(
     const logit = logits[i];
     if (!(logit >= minLogit)) continue;
     const ax = anchors[2 * i] * inputSize;
-    const ay = anchors[2 * i + 1] * inputSize;
+    const ay = anchors[2 * i + 1] * inputHeight;
     const r = i * REGRESSOR_SIZE;
     const cx = ax + regressors[r];
     const cy = ay + regressors[r + 1];

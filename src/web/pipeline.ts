@@ -28,7 +28,7 @@ export interface ModelUrls {
 
 /** The URLs served by `facetally serve`. */
 export const DEFAULT_MODEL_URLS: ModelUrls = {
-  blazefaceBack: '/models/blazeface/face_detection_back_256x256_barracuda.onnx',
+  blazefaceBack: '/models/blazeface/face_detection_back_dynamic.onnx',
   blazefaceFront: '/models/blazeface/face_detection_front_128x128_barracuda.onnx',
   attributesSidecar: '/models/attributes/attributes.json',
 };

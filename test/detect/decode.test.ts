@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anchorCentres, BLAZEFACE_HEADS } from '../../src/detect/anchors.js';
+import { anchorCentres, BLAZEFACE_HEADS, headsForInput } from '../../src/detect/anchors.js';
 import { decodeHead, REGRESSOR_SIZE } from '../../src/detect/decode.js';
 
 describe('BlazeFace anchors', () => {
@@ -75,5 +75,36 @@ describe('decodeHead', () => {
 
   it('refuses tensors that do not match the head', () => {
     expect(() => decodeHead(new Float32Array(10), new Float32Array(160), head, 128, 0.5)).toThrow(/expected 384 scores/);
+  });
+});
+
+describe('size-free full-range heads (whole-level inference)', () => {
+  it('scales each grid with the input, keeping strides 16 and 32', () => {
+    const [h1, h2] = headsForInput(768, 576, 256);
+    expect(h1).toEqual({ cells: 48, rows: 36, anchorsPerCell: 2 });
+    expect(h2).toEqual({ cells: 24, rows: 18, anchorsPerCell: 6 });
+    expect(headsForInput(256, 256, 256)).toEqual([{ cells: 16, rows: 16, anchorsPerCell: 2 }, { cells: 8, rows: 8, anchorsPerCell: 6 }]);
+    expect(() => headsForInput(300, 256, 256)).toThrow(/multiples of 32 pixels but received 300x256/);
+  });
+
+  it('places anchors at stride centres in input pixels on a non-square input', () => {
+    const [h1] = headsForInput(96, 64, 256); // 6 x 4 cells of 16 px, 2 anchors each
+    const a = anchorCentres(h1);
+    expect(a.length / 2).toBe(6 * 4 * 2);
+    // cell (5, 3) = anchors 2*(3*6+5) and +1: centre ((5.5)/6, (3.5)/4) -> (88, 56) px
+    const i = 2 * (3 * 6 + 5);
+    expect(a[2 * i] * 96).toBeCloseTo(88, 4);
+    expect(a[2 * i + 1] * 64).toBeCloseTo(56, 4);
+    const logits = new Float32Array(48).fill(-10);
+    const regs = new Float32Array(48 * REGRESSOR_SIZE);
+    logits[i] = 3;
+    regs.set([1, 2, 10, 12], i * REGRESSOR_SIZE);
+    const [d] = decodeHead(logits, regs, h1, 96, 0.5, 64);
+    expect(d.box.x).toBeCloseTo(84, 4);
+    expect(d.box.y).toBeCloseTo(52, 4);
+    expect([d.box.width, d.box.height]).toEqual([10, 12]);
+    expect(d.landmarks[0][0]).toBeCloseTo(88, 4);
+    expect(d.landmarks[0][1]).toBeCloseTo(56, 4);
+    expect(() => decodeHead(logits, regs, h1, 96, 0.5)).not.toThrow(); // anchors depend on the head, not the size
   });
 });

@@ -57,7 +57,7 @@ describe('facetally serve (server)', () => {
     expect(await (await fetch(new URL('models/attributes/attributes.json', server.url))).json()).toMatchObject({ model: 'net.onnx' });
     expect(await (await fetch(new URL('models/attributes/net.onnx', server.url))).text()).toBe('ONNX');
     expect((await fetch(new URL('models/attributes/other.onnx', server.url))).status).toBe(404);
-    const bf = await fetch(new URL('models/blazeface/face_detection_back_256x256_barracuda.onnx', server.url));
+    const bf = await fetch(new URL('models/blazeface/face_detection_back_dynamic.onnx', server.url));
     expect(bf.status).toBe(200);
     expect((await bf.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
   });
