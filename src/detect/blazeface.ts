@@ -230,6 +230,9 @@ function cutByInnerEdge(d: Detection, t: Tile, lw: number, lh: number): boolean 
   return false;
 }
 
+/** Byte value v -> v / 127.5 - 1 (the model's input range [-1, 1]), as float32. */
+const TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 127.5 - 1);
+
 /** NHWC float32 tensor in [-1, 1] of the `tw` x `th` window at (x0, y0); outside the image is 0 (mid-grey). */
 function tileTensor(img: RgbImage, x0: number, y0: number, tw: number, th: number): Float32Array {
   const t = new Float32Array(tw * th * 3);
@@ -238,7 +241,7 @@ function tileTensor(img: RgbImage, x0: number, y0: number, tw: number, th: numbe
   for (let y = 0; y < h; y++) {
     let src = ((y0 + y) * img.width + x0) * 3;
     let dst = y * tw * 3;
-    for (let i = 0; i < w * 3; i++) t[dst++] = img.data[src++] / 127.5 - 1;
+    for (let i = 0; i < w * 3; i++) t[dst++] = TO_UNIT[img.data[src++]];
   }
   return t;
 }
