@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_MODEL_DIR } from '../../src/attributes/load-node.js';
-import { splitKnownErrors } from '../helpers/expected.js';
+import { BORDERLINE_MARGIN_BROWSER, splitKnownErrors } from '../helpers/expected.js';
 import { iou } from '../../src/detect/nms.js';
 import { Tagger } from '../../src/pipeline/tag.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
@@ -30,6 +30,8 @@ interface Expected {
 const CHROMIUM = process.env.FACETALLY_CHROMIUM ?? '/usr/bin/chromium';
 const MODEL_DIR = process.env.FACETALLY_WEB_MODEL ? resolve(process.env.FACETALLY_WEB_MODEL) : DEFAULT_MODEL_DIR;
 const SHIPPED_MODEL = !process.env.FACETALLY_WEB_MODEL;
+/** Decision thresholds of the shipped model (for the borderline values of test/helpers/expected.ts). */
+const shippedThresholds: Record<string, number> = JSON.parse(readFileSync(join(DEFAULT_MODEL_DIR, 'attributes.json'), 'utf8')).thresholds;
 /** Photos per group folder. */
 const GROUPS: Record<string, string[]> = {
   portraits: ['astronaut.png', 'grace_hopper.jpg', 'man_three_quarter.jpg', 'cameraman.png'],
@@ -193,10 +195,15 @@ describeShared('web app in Chromium (e2e)', ['data/photos/expected.json'], ([exp
       expect(rows).toHaveLength(40);
       for (let i = 1; i < rows.length; i++) expect(rows[i].p).toBeLessThanOrEqual(rows[i - 1].p);
       if (!SHIPPED_MODEL) continue; // a stand-in model's decisions mean nothing
-      const { strict, known } = splitKnownErrors(name, exp.attributes);
+      const { strict, known, borderline } = splitKnownErrors(name, exp.attributes);
       const got = Object.fromEntries(Object.keys(strict).map((a) => [a, rows.find((r) => r.name === a)!.yes]));
       expect(got, name).toEqual(strict);
       for (const [a, v] of Object.entries(known)) expect(rows.find((r) => r.name === a)!.yes, `${name} ${a} is now right: update test/helpers/expected.ts`).toBe(!v);
+      for (const a of Object.keys(borderline)) {
+        // The panel shows the probability in percent with one decimal.
+        const p = rows.find((r) => r.name === a)!.p / 100;
+        expect(Math.abs(p - shippedThresholds[a]), `${name} ${a} is no longer borderline in the browser (p ${p})`).toBeLessThan(BORDERLINE_MARGIN_BROWSER);
+      }
     }
     // The gallery with Grace Hopper's face selected, for the README.
     await page.click('.card[data-path$="/grace_hopper.jpg"] .face[data-face="0"] rect');
