@@ -64,7 +64,9 @@ export class AttributeModel {
     const { width: W, height: H, layout } = this.sidecar.input;
     const per = 3 * W * H;
     const batch = new Float32Array(per * crops.length);
-    for (let i = 0; i < crops.length; i++) batch.set(await this.preprocess(crops[i]), i * per);
+    // All crops at once: the resizes run side by side (sharp's thread pool in Node).
+    const inputs = await Promise.all(crops.map((c) => this.preprocess(c)));
+    inputs.forEach((t, i) => batch.set(t, i * per));
     const dims = layout === 'NCHW' ? [crops.length, 3, H, W] : [crops.length, H, W, 3];
     const inputName = this.sidecar.input.input_name ?? this.runner.inputNames[0];
     const res = await this.runner.run({ [inputName]: { data: batch, dims } });
