@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { renderOverlay } from '../draw/overlay.js';
 import { decodeImageFile } from '../image/decode.js';
@@ -11,12 +13,19 @@ export function registerDrawCommand(program: Command): void {
     .command('draw')
     .description('Draw boxes, keypoints and the top attributes of each face over a photo (PNG)')
     .argument('<photo>', 'one photo file')
-    .requiredOption('-o, --out <file.png>', 'output PNG')
+    .requiredOption('-o, --out <file.png>', 'output PNG (must end in .png; an existing file is replaced only with --overwrite)')
+    .option('--overwrite', 'replace an existing --out file')
     .addOption(new Option('--top <n>', 'attributes to print per face (most probable positive decisions)').argParser(parsePositiveInt).default(4))
     .addHelpText('after', `
 Keypoint colours: eyes cyan, nose yellow, mouth pink, ear tragions green.
 Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`);
-  addPipelineOptions(cmd).action(async (photo: string, opts: PipelineCliOptions & { out: string; top: number }) => {
+  addPipelineOptions(cmd).action(async (photo: string, opts: PipelineCliOptions & { out: string; top: number; overwrite?: boolean }) => {
+    if (extname(opts.out).toLowerCase() !== '.png') throw new Error(`--out ${opts.out}: the overlay is a PNG; give a file name ending in .png`);
+    if (resolve(opts.out) === resolve(photo)) throw new Error(`--out ${opts.out} is the input photo; refusing to overwrite it`);
+    if (existsSync(opts.out)) {
+      if (statSync(opts.out).isDirectory()) throw new Error(`--out ${opts.out} is a folder; give a file name ending in .png`);
+      if (!opts.overwrite) throw new Error(`${opts.out} already exists; add --overwrite to replace it`);
+    }
     const tagger = await Tagger.create(toTagOptions(opts));
     const rec = await tagger.tagFile(photo);
     if (rec.error) {

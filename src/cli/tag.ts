@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { IMAGE_EXTENSIONS, listPhotos } from '../pipeline/files.js';
 import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline/pool.js';
@@ -92,8 +93,11 @@ export class TagSummary {
 function refuseExistingOutput(path: string): void {
   let size = 0;
   try {
-    size = statSync(path).size;
-  } catch {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new Error(`--out ${path} is a folder; give a file name`);
+    size = st.size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === undefined) throw err;
     return; // missing (or unreadable: LineWriter reports that when it opens the file)
   }
   if (size > 0) {
@@ -108,7 +112,7 @@ export function registerTagCommand(program: Command): void {
     .argument('<inputs...>', 'photo files or folders (folders are searched recursively)')
     .option('-o, --out <file>', 'write to this file instead of stdout (one complete record per line, written as each photo is done)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
-    .addOption(new Option('-w, --workers <n>', 'worker threads (each loads the models once)').argParser(parsePositiveInt).default(defaultWorkers(), 'all cores'))
+    .addOption(new Option('-w, --workers <n>', 'worker threads (each loads the models once; at most 4 x the cores)').argParser(parsePositiveInt).default(defaultWorkers(), 'all cores'))
     .option('--resume', 'continue an interrupted run: keep the records already in --out (a torn last line is dropped), tag only the other photos')
     .option('--overwrite', 'replace an existing, non-empty --out file (without --resume or --overwrite, an existing file is never touched)')
     .option('-q, --quiet', 'no progress bar and no summary')
@@ -131,6 +135,10 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
   addPipelineOptions(cmd).action(async (inputs: string[], opts: TagCliOptions) => {
     if (opts.resume && !opts.out) throw new Error('--resume needs --out FILE (the output of the run to continue)');
     if (opts.resume && opts.format !== 'jsonl') throw new Error('--resume works with --format jsonl only (a CSV row is a face, not a photo)');
+    const maxWorkers = 4 * availableParallelism();
+    if (opts.workers > maxWorkers) {
+      throw new Error(`--workers ${opts.workers}: at most ${maxWorkers} (4 x the ${availableParallelism()} cores here); each worker loads its own copy of the models`);
+    }
     if (opts.resume && opts.overwrite) throw new Error('--resume and --overwrite contradict each other: --resume keeps the records in --out, --overwrite replaces them');
     if (opts.out && !opts.resume && !opts.overwrite) refuseExistingOutput(opts.out);
 

@@ -34,7 +34,9 @@ export function cropName(path: string, root: string, face: number): string {
 
 /**
  * Write the canonical 178x218 crop of every face of every photo as PNG under `outDir`, and append one line per
- * crop to `outDir/crops.jsonl` (see {@link CropManifestLine}); errors go to `outDir/errors.jsonl`.
+ * crop to `outDir/crops.jsonl` (see {@link CropManifestLine}); errors go to `outDir/errors.jsonl`. Crops are named
+ * by {@link cropName}; when two input roots hold the same relative path, the later photo's crops get `~2`, `~3`, …
+ * after the photo name (`p.png~2__face0.png`), so no crop is overwritten.
  * Runs exactly the decode → detect → align code that `tag` runs.
  * @returns counts of photos, faces, and photos with errors.
  */
@@ -46,6 +48,18 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
   const errorsFile = join(outDir, `errors${suffix}.jsonl`);
   await writeFile(manifest, '');
   let photos = 0, faces = 0, errors = 0, i = -1;
+  // Photos of different input roots can have the same relative path (`a/p.png`, `b/p.png` -> `p.png`): the
+  // second and later get `~2`, `~3`, ... so that no crop overwrites another (the manifest names the source).
+  const stemOwner = new Map<string, string>();
+  const uniqueStem = (path: string, root: string): string => {
+    const stem = cropName(path, root, 0).slice(0, -'__face0.png'.length);
+    for (let k = 1; ; k++) {
+      const candidate = k === 1 ? stem : `${stem}~${k}`;
+      const owner = stemOwner.get(candidate);
+      if (owner === undefined) stemOwner.set(candidate, path);
+      if (owner === undefined || owner === path) return candidate;
+    }
+  };
   for await (const item of listPhotos(inputs)) {
     i++;
     if (options.shard && i % options.shard.count !== options.shard.index) continue;
@@ -56,8 +70,9 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
       try {
         const det = await tagger.detectFile(item.path);
         const lines: string[] = [];
+        const stem = det.faces.length ? uniqueStem(item.path, item.root) : '';
         for (const [k, f] of det.faces.entries()) {
-          const name = cropName(item.path, item.root, k);
+          const name = `${stem}__face${k}.png`;
           const file = join(outDir, name);
           await mkdir(dirname(file), { recursive: true });
           const c = f.aligned.crop;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -102,5 +102,53 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.path)).toEqual([example]);
     expect(lines[0].faces).toHaveLength(1);
+  });
+
+  it('crop keeps photos of different folders with the same name apart (p.png, p.png~2)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetally-cli-'));
+    for (const g of ['gA', 'gB']) {
+      mkdirSync(join(dir, g));
+      copyFileSync(g === 'gA' ? example : join(repoRoot, 'examples', 'grace_hopper.jpg'), join(dir, g, 'p.png'));
+    }
+    const c = run(['crop', join(dir, 'gA'), join(dir, 'gB'), '--out', join(dir, 'crops')]);
+    expect(c.code).toBe(0);
+    const manifest = readFileSync(join(dir, 'crops', 'crops.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(manifest.map((m) => [m.crop, m.source])).toEqual([
+      ['p.png__face0.png', join(dir, 'gA', 'p.png')],
+      ['p.png~2__face0.png', join(dir, 'gB', 'p.png')],
+    ]);
+    expect(readdirSync(join(dir, 'crops')).filter((f) => f.endsWith('.png')).sort()).toEqual(['p.png__face0.png', 'p.png~2__face0.png']);
+  });
+
+  it('draw never replaces the input photo or an existing file without --overwrite, and writes only .png', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetally-cli-'));
+    const photo = join(dir, 'x.png');
+    copyFileSync(example, photo);
+    const before = readFileSync(photo);
+    for (const [args, msg] of [
+      [['draw', photo, '--out', photo, '--overwrite'], /is the input photo/],
+      [['draw', photo, '--out', join(dir, 'o.jpg')], /ending in \.png/],
+      [['draw', photo, '--out', dir + '/sub.png', '--top', '2'], null],
+      [['draw', photo, '--out', dir + '/sub.png'], /already exists; add --overwrite/],
+    ] as [string[], RegExp | null][]) {
+      const r = run(args);
+      if (msg) {
+        expect(r.code, args.join(' ')).toBe(1);
+        expect(r.stderr).toMatch(msg);
+      } else expect(r.code, args.join(' ')).toBe(0);
+    }
+    expect(readFileSync(photo).equals(before)).toBe(true);
+    expect(existsSync(join(dir, 'o.jpg'))).toBe(false);
+    expect(run(['draw', photo, '--out', dir + '/sub.png', '--overwrite']).code).toBe(0);
+  });
+
+  it('tag refuses a folder as --out and an absurd --workers, before loading anything', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetally-cli-'));
+    const r = run(['tag', example, '--out', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is a folder; give a file name/);
+    const w = run(['tag', example, '--workers', '1000']);
+    expect(w.code).toBe(1);
+    expect(w.stderr).toMatch(/--workers 1000: at most \d+ \(4 x the \d+ cores here\)/);
   });
 });
