@@ -4,7 +4,7 @@
  * charts/*.svg + *.png into the output folder.
  */
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareGroups, type CompareResult } from '../analysis/compare.js';
 import {
@@ -161,6 +161,11 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
     } else {
       mode = 'folders';
       const tagger = needTagger(o);
+      // The folders are tagged now: a mistyped one is a usage error, not an empty group.
+      for (const f of o.folders) {
+        if (!existsSync(f)) throw new UsageError(`${f}: folder not found`);
+        if (!statSync(f).isDirectory()) throw new UsageError(`${f}: not a folder (give one folder per group, or --manifest)`);
+      }
       for (const f of fg) {
         for (const photo of await tagAll(tagger, [f.folder], log, f.group)) assigned.push({ photo, assignment: { group: f.group } });
       }

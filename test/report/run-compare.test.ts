@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -84,6 +84,9 @@ describe('runCompare', () => {
       seen.push(inputs);
       yield* photos.filter((p) => p.path.startsWith(inputs[0] + '/'));
     };
+    for (const g of ['1990s', '2000s']) mkdirSync(join(dir, 'photos', g), { recursive: true });
+    await expect(runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/nope')], out: join(dir, 'out4'), sidecar: null, png: false, tagger })).rejects.toThrow(/photos\/nope: folder not found/);
+    expect(seen).toEqual([]); // refused before tagging anything
     const b = await runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/2000s')], out: join(dir, 'out3'), sidecar: null, png: false, tagger });
     expect(seen).toEqual([[join(dir, 'photos/1990s')], [join(dir, 'photos/2000s')]]);
     expect(b.exitCode).toBe(2); // broken.jpg is in 2000s
