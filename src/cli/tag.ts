@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { IMAGE_EXTENSIONS, listPhotos } from '../pipeline/files.js';
 import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline/pool.js';
@@ -168,7 +169,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     const summary = new TagSummary();
     let names: readonly string[] = [];
     // The total for the progress bar and its ETA walks the listing once more, only when the bar is shown.
-    const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs, resumed && ((p) => resumed.done.has(p))) : undefined;
+    const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs, resumed && ((p) => resumed.done.has(resolvePath(p)))) : undefined;
     let progress = createProgress('tag', total, true);
     try {
       const records = tagFilesParallel(inputs, {

@@ -5,11 +5,16 @@
  */
 import { closeSync, createReadStream, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
 import { hashKey } from './pool.js';
 
 /** What an earlier, interrupted run left in its output file. */
 export interface ResumeState {
-  /** Paths that already have a record → how many records (a path named twice in the inputs has two). */
+  /**
+   * Absolute paths (resolved against the working directory) that already have a record → how many records (a
+   * path named twice in the inputs has two). Resolved, so that `photos/a.jpg` and `/home/me/photos/a.jpg` are one
+   * photo when a run is resumed with the inputs spelled differently.
+   */
   done: Map<string, number>;
   /** Content-hash key → first path, so that `duplicate_of` keeps pointing at photos of the earlier run. */
   firstByHash: Map<string, string>;
@@ -75,7 +80,8 @@ export async function readResumeState(path: string): Promise<ResumeState> {
       throw new Error(`${path}:${lineNo}: not a complete JSON record; cannot resume from a file that was not written by facetally tag (--format jsonl)`);
     }
     if (typeof rec?.path !== 'string') throw new Error(`${path}:${lineNo}: record has no "path"; cannot resume from this file`);
-    state.done.set(rec.path, (state.done.get(rec.path) ?? 0) + 1);
+    const key = resolve(rec.path);
+    state.done.set(key, (state.done.get(key) ?? 0) + 1);
     state.records++;
     if (typeof rec.sha256 === 'string') {
       const key = hashKey(rec.sha256);
@@ -86,11 +92,12 @@ export async function readResumeState(path: string): Promise<ResumeState> {
 }
 
 /**
- * The `skip` test for a resumed run: true for a listed path that already has a record, consuming one record of
- * it, so that the set of done paths shrinks as the listing meets them again.
+ * The `skip` test for a resumed run: true for a listed path that already has a record (compared as absolute
+ * paths), consuming one record of it, so that the set of done paths shrinks as the listing meets them again.
  */
 export function skipDone(state: ResumeState): (path: string) => boolean {
-  return (path) => {
+  return (listed) => {
+    const path = resolve(listed);
     const n = state.done.get(path);
     if (n === undefined) return false;
     if (n <= 1) state.done.delete(path);

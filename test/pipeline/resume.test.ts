@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dropTornTail, LineWriter, readResumeState, skipDone } from '../../src/pipeline/resume.js';
@@ -42,7 +42,7 @@ describe('dropTornTail / readResumeState / LineWriter', () => {
     const h = 'ab'.repeat(32);
     writeFileSync(f, `{"path":"x.jpg","sha256":"${h}"}\n{"path":"y.jpg","sha256":"${h}","duplicate_of":"x.jpg"}\n{"path":"z.jpg","sha256":null}\n{"path":"w`);
     const s = await readResumeState(f);
-    expect([...s.done.keys()]).toEqual(['x.jpg', 'y.jpg', 'z.jpg']);
+    expect([...s.done.keys()]).toEqual(['x.jpg', 'y.jpg', 'z.jpg'].map((p) => resolve(p)));
     expect([...s.firstByHash.values()]).toEqual(['x.jpg']);
     expect(s.records).toBe(3);
     expect(s.droppedBytes).toBe('{"path":"w'.length);
@@ -54,6 +54,10 @@ describe('dropTornTail / readResumeState / LineWriter', () => {
     const s = await readResumeState(f);
     const skip = skipDone(s);
     expect(['a', 'b', 'a', 'a', 'c', 'b'].map(skip)).toEqual([true, true, true, false, false, false]);
+    // The same photo spelled differently (relative vs absolute, with ./ or ..) is the same photo.
+    writeFileSync(f, `{"path":"photos/a.jpg"}\n{"path":"${resolve('photos/b.jpg')}"}\n`);
+    const skip2 = skipDone(await readResumeState(f));
+    expect([resolve('photos/a.jpg'), './photos/../photos/b.jpg', 'photos/c.jpg'].map(skip2)).toEqual([true, true, false]);
     expect(s.done.size).toBe(0);
   });
 
