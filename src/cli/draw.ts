@@ -1,4 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -6,7 +5,7 @@ import { renderOverlay } from '../draw/overlay.js';
 import { decodeImageFile } from '../image/decode.js';
 import { Tagger } from '../pipeline/tag.js';
 import { addPipelineOptions } from './main.js';
-import { parsePositiveInt, toTagOptions, type PipelineCliOptions } from './options.js';
+import { parsePositiveInt, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 
 export function registerDrawCommand(program: Command): void {
   const cmd = program
@@ -22,10 +21,7 @@ Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`
   addPipelineOptions(cmd).action(async (photo: string, opts: PipelineCliOptions & { out: string; top: number; overwrite?: boolean }) => {
     if (extname(opts.out).toLowerCase() !== '.png') throw new Error(`--out ${opts.out}: the overlay is a PNG; give a file name ending in .png`);
     if (resolve(opts.out) === resolve(photo)) throw new Error(`--out ${opts.out} is the input photo; refusing to overwrite it`);
-    if (existsSync(opts.out)) {
-      if (statSync(opts.out).isDirectory()) throw new Error(`--out ${opts.out} is a folder; give a file name ending in .png`);
-      if (!opts.overwrite) throw new Error(`${opts.out} already exists; add --overwrite to replace it`);
-    }
+    refuseExistingOutput(opts.out, { replace: opts.overwrite, remedy: 'add --overwrite to replace it' });
     const tagger = await Tagger.create(toTagOptions(opts));
     const rec = await tagger.tagFile(photo);
     if (rec.error) {

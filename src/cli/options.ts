@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 /** commander parser for a number in [0, 1]. */
@@ -33,4 +34,22 @@ export interface PipelineCliOptions {
 /** Map CLI option names to the library's TagOptions. */
 export function toTagOptions(o: PipelineCliOptions) {
   return { scoreThreshold: o.scoreThreshold, minFaceSize: o.minFace, maxPixels: o.maxPixels * 1e6, modelDir: o.model, threads: o.threads };
+}
+
+/**
+ * Nothing already written is lost: refuse an `--out` path that is a folder, and an existing file unless `replace`
+ * (`allowEmpty`: an existing empty file is fine too, and the message gives the size).
+ * @param remedy what the user can add to go on, e.g. "add --overwrite to replace it".
+ * @throws Error naming the path.
+ */
+export function refuseExistingOutput(path: string, o: { replace?: boolean; remedy: string; allowEmpty?: boolean }): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return; // missing (or unreadable: opening it for writing reports that)
+  }
+  if (st.isDirectory()) throw new Error(`--out ${path} is a folder; give a file name`);
+  if (o.replace || (o.allowEmpty && st.size === 0)) return;
+  throw new Error(`${path} already exists${o.allowEmpty ? ` (${st.size} bytes)` : ''}; ${o.remedy}`);
 }

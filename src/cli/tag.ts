@@ -1,14 +1,12 @@
 import { once } from 'node:events';
-import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { IMAGE_EXTENSIONS, listPhotos } from '../pipeline/files.js';
 import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline/pool.js';
-import { LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
+import { hasRecord, LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
 import { tagCsvHeader, tagCsvRows } from '../pipeline/csv.js';
 import { addPipelineOptions } from './main.js';
-import { parsePositiveInt, toTagOptions, type PipelineCliOptions } from './options.js';
+import { parsePositiveInt, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 
 interface TagCliOptions extends PipelineCliOptions {
@@ -87,25 +85,6 @@ export class TagSummary {
   }
 }
 
-/**
- * Nothing already written is lost: refuse to truncate an existing, non-empty output file.
- * @throws Error naming the file when it exists with content.
- */
-function refuseExistingOutput(path: string): void {
-  let size = 0;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new Error(`--out ${path} is a folder; give a file name`);
-    size = st.size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === undefined) throw err;
-    return; // missing (or unreadable: LineWriter reports that when it opens the file)
-  }
-  if (size > 0) {
-    throw new Error(`${path} already exists (${size} bytes); add --resume to continue that run, or --overwrite to replace it`);
-  }
-}
-
 export function registerTagCommand(program: Command): void {
   const cmd = program
     .command('tag')
@@ -141,7 +120,9 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       throw new Error(`--workers ${opts.workers}: at most ${maxWorkers} (4 x the ${availableParallelism()} cores here); each worker loads its own copy of the models`);
     }
     if (opts.resume && opts.overwrite) throw new Error('--resume and --overwrite contradict each other: --resume keeps the records in --out, --overwrite replaces them');
-    if (opts.out && !opts.resume && !opts.overwrite) refuseExistingOutput(opts.out);
+    if (opts.out && !opts.resume) {
+      refuseExistingOutput(opts.out, { replace: opts.overwrite, allowEmpty: true, remedy: 'add --resume to continue that run, or --overwrite to replace it' });
+    }
 
     const resumed = opts.resume ? await readResumeState(opts.out!) : undefined;
     let noRecords = false;
@@ -169,7 +150,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     const summary = new TagSummary();
     let names: readonly string[] = [];
     // The total for the progress bar and its ETA walks the listing once more, only when the bar is shown.
-    const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs, resumed && ((p) => resumed.done.has(resolvePath(p)))) : undefined;
+    const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs, resumed && ((p) => hasRecord(resumed, p))) : undefined;
     let progress = createProgress('tag', total, true);
     try {
       const records = tagFilesParallel(inputs, {

@@ -28,9 +28,14 @@ export interface CropOptions extends TagOptions {
  * the input was a file), with `__face<i>.png` appended, e.g. `sub/IMG_1.jpg__face0.png`.
  */
 export function cropName(path: string, root: string, face: number): string {
-  const rel = path === root ? basename(path) : relative(root, path);
-  return `${rel}__face${face}.png`;
+  return faceFile(cropStem(path, root), face);
 }
+
+/** A photo's path relative to its input root, or its own name when the input was the file itself. */
+const cropStem = (path: string, root: string): string => (path === root ? basename(path) : relative(root, path));
+
+/** `stem` (see {@link cropStem}, possibly with a `~k` suffix) + `__face<i>.png`. */
+const faceFile = (stem: string, face: number): string => `${stem}__face${face}.png`;
 
 /**
  * Write the canonical 178x218 crop of every face of every photo as PNG under `outDir`, and append one line per
@@ -52,7 +57,7 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
   // second and later get `~2`, `~3`, ... so that no crop overwrites another (the manifest names the source).
   const stemOwner = new Map<string, string>();
   const uniqueStem = (path: string, root: string): string => {
-    const stem = cropName(path, root, 0).slice(0, -'__face0.png'.length);
+    const stem = cropStem(path, root);
     for (let k = 1; ; k++) {
       const candidate = k === 1 ? stem : `${stem}~${k}`;
       const owner = stemOwner.get(candidate);
@@ -72,7 +77,7 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
         const lines: string[] = [];
         const stem = det.faces.length ? uniqueStem(item.path, item.root) : '';
         for (const [k, f] of det.faces.entries()) {
-          const name = `${stem}__face${k}.png`;
+          const name = faceFile(stem, k);
           const file = join(outDir, name);
           await mkdir(dirname(file), { recursive: true });
           const c = f.aligned.crop;

@@ -80,7 +80,7 @@ export async function readResumeState(path: string): Promise<ResumeState> {
       throw new Error(`${path}:${lineNo}: not a complete JSON record; cannot resume from a file that was not written by facetally tag (--format jsonl)`);
     }
     if (typeof rec?.path !== 'string') throw new Error(`${path}:${lineNo}: record has no "path"; cannot resume from this file`);
-    const key = resolve(rec.path);
+    const key = doneKey(rec.path);
     state.done.set(key, (state.done.get(key) ?? 0) + 1);
     state.records++;
     if (typeof rec.sha256 === 'string') {
@@ -91,13 +91,21 @@ export async function readResumeState(path: string): Promise<ResumeState> {
   return state;
 }
 
+/** The key of {@link ResumeState.done}: the path resolved against the working directory. */
+const doneKey = (path: string): string => resolve(path);
+
+/** True when the earlier run has a record of `path` (however it is spelled: compared as absolute paths). */
+export function hasRecord(state: ResumeState, path: string): boolean {
+  return state.done.has(doneKey(path));
+}
+
 /**
  * The `skip` test for a resumed run: true for a listed path that already has a record (compared as absolute
  * paths), consuming one record of it, so that the set of done paths shrinks as the listing meets them again.
  */
 export function skipDone(state: ResumeState): (path: string) => boolean {
   return (listed) => {
-    const path = resolve(listed);
+    const path = doneKey(listed);
     const n = state.done.get(path);
     if (n === undefined) return false;
     if (n <= 1) state.done.delete(path);
