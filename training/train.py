@@ -459,7 +459,7 @@ def main(argv: list[str] | None = None, return_net: bool = False):
     else:
         balance_weight = float(args.balance_weight)
     log(f"[thresholds] W = {balance_weight:g}" + (" (auto)" if args.balance_weight == "auto" else ""))
-    ev = evaluate(vp, val.labels, attributes, balance_weight=balance_weight)
+    ev = by_w[balance_weight] if balance_weight in by_w else evaluate(vp, val.labels, attributes, balance_weight=balance_weight)
     for j, a in enumerate(attributes):
         ev["per_attribute"][a]["ece_uncalibrated"] = round(ece_before[j], 6)
     print_table(ev, attributes, "VALIDATION (thresholds chosen here)")

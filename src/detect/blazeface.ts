@@ -2,7 +2,7 @@ import type { Detection } from '../types.js';
 import type { RgbImage } from '../image/decode.js';
 import type { ImageOps } from '../image/ops.js';
 import type { ModelRunner } from '../runtime/onnx.js';
-import { BLAZEFACE_HEADS, headsForInput } from './anchors.js';
+import { headsForInput } from './anchors.js';
 import { decodeHead } from './decode.js';
 import { weightedNonMaxSuppression } from './nms.js';
 import { warpSimilarity } from '../align/warp.js';
@@ -62,8 +62,9 @@ const CANDIDATE_FLOOR = 0.3;
  * convolutional; run as the size-free copy in `models/blazeface/` (`back` must accept any H x W in multiples of
  * 32), a level of up to 1024 px a side is one model call on the whole level (no tile edges, no overlap), and a
  * larger level is cut into 768 px tiles that overlap by 96 px. A `back` model with a fixed 256x256 input (the npm
- * package's file) still works: pass `{ fixedBackInput: true }` and every level is cut into 256 px tiles. The short-range model additionally runs on the whole photo for close-up faces,
- * and gives every merged face a second look (see `verifyThreshold`).
+ * package's file) still works: pass `{ fixedBackInput: true }` and every level is cut into 256 px tiles. The
+ * short-range model additionally runs on the whole photo for close-up faces, and gives every merged face a second
+ * look (see `verifyThreshold`).
  * Detections of all tiles are mapped back to photo pixels and merged by weighted non-maximum suppression.
  */
 export class BlazeFaceDetector {
@@ -75,8 +76,13 @@ export class BlazeFaceDetector {
     private readonly back: ModelRunner,
     private readonly front: ModelRunner,
     private readonly ops: ImageOps,
-    private readonly layout: { fixedBackInput?: boolean } = {},
-  ) {}
+    layout: { fixedBackInput?: boolean } = {},
+  ) {
+    this.backTiling = layout.fixedBackInput ? FIXED_TILES(BACK_SIZE) : FLEXIBLE_TILES;
+  }
+
+  /** How pyramid levels are cut for the full-range model (fixed 256 px tiles, or whole levels). */
+  private readonly backTiling: Tiling;
 
   /**
    * Find faces in an image.
@@ -103,8 +109,7 @@ export class BlazeFaceDetector {
       // Above level 0, faces larger than the tile overlap are left to the coarser levels, where they are
       // smaller, whole inside one tile, and the full-range model scores them reliably.
       const maxFace = k === 0 ? Infinity : TILE_OVERLAP;
-      const tiling = this.layout.fixedBackInput ? FIXED_TILES(BACK_SIZE) : FLEXIBLE_TILES;
-      candidates.push(...(await this.runLevel(this.back, BACK_SIZE, tiling, image, scale, floor, maxFace)));
+      candidates.push(...(await this.runLevel(this.back, BACK_SIZE, this.backTiling, image, scale, floor, maxFace)));
       if (scale >= needScale || scale >= MAX_UPSCALE) break;
     }
     const faces = weightedNonMaxSuppression(candidates, opts.iouThreshold).filter((d) => d.score >= opts.scoreThreshold);
@@ -143,7 +148,7 @@ export class BlazeFaceDetector {
     const input = tileTensor(img, x0, y0, w, h);
     const res = await model.run({ [model.inputNames[0]]: { data: input, dims: [1, h, w, 3] } });
     const [s1, s2, r1, r2] = model.outputNames.map((n) => res[n].data);
-    const heads = w === nominal && h === nominal ? BLAZEFACE_HEADS : headsForInput(w, h, nominal);
+    const heads = headsForInput(w, h, nominal);
     return [...decodeHead(s1, r1, heads[0], w, floor, h), ...decodeHead(s2, r2, heads[1], w, floor, h)];
   }
 
