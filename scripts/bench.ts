@@ -232,7 +232,6 @@ async function decodeOnly(paths: string[], concurrency: number, repeats = 2): Pr
   return best;
 }
 
-/** Face-count agreement with the known counts. */
 /** Aligned faces per second through the attribute model alone (preprocessing + ONNX), see the header. */
 async function attributesOnly(args: Args, nFaces = 2000, batch = 32): Promise<{ faces: number; seconds: number; facesPerSecond: number }> {
   const dir = join(shared, 'data', 'celeba', 'img_align_celeba');
@@ -253,6 +252,7 @@ async function attributesOnly(args: Args, nFaces = 2000, batch = 32): Promise<{ 
   return { faces: done, seconds, facesPerSecond: done / seconds };
 }
 
+/** Face-count agreement with the known counts. */
 function recall(set: SetPhoto[], counts: Map<string, number>) {
   let known = 0, matched = 0, extra = 0, exact = 0, found = 0;
   for (const p of set) {

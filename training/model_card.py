@@ -46,11 +46,22 @@ def render(sc: dict) -> str:
     w("")
     w("## Model")
     w("")
-    w(f"- File: `{sc['model']}` (ONNX opset 17), output `{sc['output']}` (sigmoid inside the graph), "
-      f"input `{inp.get('input_name', 'input')}` [N, 3, {inp['height']}, {inp['width']}] ({inp['layout']}, RGB).")
-    w(f"- Input: region x={r['x']:g}, y={r['y']:g}, {r['width']:g}x{r['height']:g} of the aligned frame, resized to "
-      f"{inp['width']}x{inp['height']} (bilinear, antialiased); values (pixel/255 - mean) / std with mean "
-      f"{inp['mean']} and std {inp['std']}.")
+    if inp.get("dtype") == "uint8":
+        net = inp["network"]
+        nr = net["region"]
+        w(f"- File: `{sc['model']}` (ONNX opset 17), output `{sc['output']}` (sigmoid inside the graph), "
+          f"input `{inp.get('input_name', 'crops')}` [N, {inp['height']}, {inp['width']}, 3] (uint8 RGB 0-255, NHWC): "
+          "the aligned crops as they are.")
+        w(f"- Inside the graph: region x={nr['x']:g}, y={nr['y']:g}, {nr['width']:g}x{nr['height']:g} of the aligned "
+          f"frame, resized to {net['width']}x{net['height']} with PIL's bilinear (antialiased) weights as two matrix "
+          f"products (`training/in_graph_preprocess.py`), then (pixel/255 - mean) / std with mean {inp['mean']} and "
+          f"std {inp['std']}; the network sees [N, 3, {net['height']}, {net['width']}].")
+    else:
+        w(f"- File: `{sc['model']}` (ONNX opset 17), output `{sc['output']}` (sigmoid inside the graph), "
+          f"input `{inp.get('input_name', 'input')}` [N, 3, {inp['height']}, {inp['width']}] ({inp['layout']}, RGB).")
+        w(f"- Input: region x={r['x']:g}, y={r['y']:g}, {r['width']:g}x{r['height']:g} of the aligned frame, resized to "
+          f"{inp['width']}x{inp['height']} (bilinear, antialiased); values (pixel/255 - mean) / std with mean "
+          f"{inp['mean']} and std {inp['std']}.")
     if "architecture" in tr:
         w(f"- Architecture: {tr['architecture']}; {tr.get('params', 0):,} parameters"
           + (f", {tr['onnx_bytes'] / 1e6:.1f} MB" if "onnx_bytes" in tr else "") + ".")
@@ -84,6 +95,8 @@ def render(sc: dict) -> str:
     w(f"- {tr.get('epochs', '?')} epochs ({tr.get('steps', '?')} steps of batch {tr.get('batch_size', '?')}); "
       f"{tr.get('optimizer', '')}; loss {tr.get('loss', '')}.")
     w(f"- Augmentation: {tr.get('augmentation', '')}.")
+    if tr.get("precision"):
+        w(f"- Precision: {tr['precision']}.")
     secs = tr.get("seconds")
     if secs is not None:
         w(f"- Time: {secs / 60:.1f} min in all ({tr.get('train_seconds', 0) / 60:.1f} min of training) on "

@@ -37,20 +37,40 @@ def main() -> None:
         "--workers", "1", "--epochs", "1", "--name", "smoke-test", "--flip-tta",
         "--save-state", str(out / "state"),
     ], return_net=True)
-    # Reference output of the PyTorch model on a fixed input, for an ONNX parity check.
+    # Reference output of the PyTorch model on a fixed uint8 crop batch, for an ONNX parity check: the
+    # exported graph takes raw [N, 218, 178, 3] crops and resizes/normalises inside itself.
+    import numpy as np
     import torch
+    from PIL import Image
+    from in_graph_preprocess import InGraphPreprocess
 
-    h, w = sidecar["input"]["height"], sidecar["input"]["width"]
-    x = torch.sin(torch.arange(2 * 3 * h * w, dtype=torch.float32) * 0.37).mul(1.5).view(2, 3, h, w)
+    inp = sidecar["input"]
+    assert inp["dtype"] == "uint8" and inp["layout"] == "NHWC", inp
+    net_in = inp["network"]
+    r = net_in["region"]
+    pre = InGraphPreprocess((int(r["x"]), int(r["y"]), int(r["width"]), int(r["height"])),
+                            (net_in["width"], net_in["height"]), inp["mean"], inp["std"])
+    h, w = inp["height"], inp["width"]
+    i = torch.arange(2 * h * w * 3, dtype=torch.int64)
+    x = ((i * 37 + (i // 128) * 11) % 256).to(torch.uint8).view(2, h, w, 3)  # same integers in the TS test
     with torch.no_grad():
-        ref = torch.sigmoid(net.eval()(x)).numpy()
+        ref = torch.sigmoid(net.eval()(pre(x))).numpy()
     (model_dir / "reference.json").write_text(json.dumps({"probabilities": [float(v) for v in ref.ravel()]}))
+    # The in-graph resize is PIL's: on a real crop it matches PIL's uint8 resize to within PIL's two roundings.
+    crop = np.asarray(Image.open(sorted((crops).glob("*.png"))[0]).convert("RGB"))
+    plain = InGraphPreprocess((0, 0, crop.shape[1], crop.shape[0]), (net_in["width"], net_in["height"]),
+                              [0.0, 0.0, 0.0], [1 / 255] * 3)
+    mine = plain(torch.from_numpy(crop[None].copy()))[0].permute(1, 2, 0).numpy()
+    pil = np.asarray(Image.fromarray(crop).resize((net_in["width"], net_in["height"]), Image.BILINEAR), np.float32)
+    pil_max_diff = float(np.abs(mine - pil).max())
+    assert pil_max_diff <= 1.0, f"in-graph resize differs from PIL by {pil_max_diff} grey levels"
     model_card.write_card(model_dir / "attributes.json", model_dir / "MODEL_CARD.md")
     print(json.dumps({
         "onnx": str(model_dir / "attributes.onnx"),
         "sidecar": str(model_dir / "attributes.json"),
         "card": str(model_dir / "MODEL_CARD.md"),
         "reference": str(model_dir / "reference.json"),
+        "pil_max_diff": pil_max_diff,
         "seconds": round(time.time() - t0, 1),
     }), flush=True)
 

@@ -28,14 +28,24 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset import DEFAULT_SHARED, FRAME_H, FRAME_W, REPO_ROOT, Split, load_split, parse_spec  # noqa: E402
 from model import AttributeNet, Calibrated, FlipAverage, WithSigmoid, count_params, parse_ints  # noqa: E402
+import in_graph_preprocess  # noqa: E402
 
 TERMS = (
     "CelebA (Liu et al., ICCV 2015) and CelebA-HQ/CelebAMask-HQ (Karras et al. 2018; Lee et al. 2020): "
     "non-commercial research use only. The images are not redistributed; this model was trained on them."
 )
-BALANCE_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+BALANCE_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.0)
 AUTO_ACC_TOLERANCE = 0.0015
 NOISY = ["Attractive", "Oval_Face", "Pointy_Nose", "High_Cheekbones", "Big_Lips", "Narrow_Eyes"]
+
+
+def cpu_has_native_bf16() -> bool:
+    """True when /proc/cpuinfo lists avx512_bf16 or amx_bf16 (Linux); False elsewhere or when unreadable."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def log(*a) -> None:
@@ -69,6 +79,10 @@ def get_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="seconds of training: the schedule follows max(step fraction, time fraction) and "
                         "training ends when either reaches 1 (0: steps only)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                   help="training forward pass in float32, or in bfloat16 autocast (torch.autocast on the CPU: "
+                        "1.75x faster measured on a 2-core AVX512-BF16 EPYC; weights, loss and evaluation stay "
+                        "float32); auto: bf16 when the CPU has native bfloat16 (avx512_bf16 or amx_bf16), else fp32")
     p.add_argument("--workers", type=int, default=2, help="processes decoding crops (first run only)")
     p.add_argument("--no-dedupe-val", action="store_true",
                    help="keep validation photos that show the same original picture twice (CelebA vs CelebA-HQ)")
@@ -308,7 +322,12 @@ def export_onnx(net: torch.nn.Module, path: Path, h: int, w: int) -> None:
 
 def main(argv: list[str] | None = None, return_net: bool = False):
     args = get_args(argv)
+    if args.precision == "auto":
+        args.precision = "bf16" if cpu_has_native_bf16() else "fp32"
     t_start = time.time()
+    # Flush denormal floats to zero: without it, steps slowed down 2x over the first 1,000 as values in the
+    # backward pass became tiny (measured: 13 s -> 25 s per 50 steps of 128 on 2 cores; fresh weights 13 s).
+    torch.set_flush_denormal(True)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -370,7 +389,7 @@ def main(argv: list[str] | None = None, return_net: bool = False):
     labels_t = torch.from_numpy(train.labels)
     log(f"[train] up to {total_steps} steps of batch {args.batch_size} ({total_steps / steps_per_epoch:.2f} epochs)"
         + (f" or {args.time_budget:.0f}s" if args.time_budget else "")
-        + f", AdamW lr {args.lr} wd {args.weight_decay}, one-cycle cosine, threads {args.threads}")
+        + f", AdamW lr {args.lr} wd {args.weight_decay}, one-cycle cosine, threads {args.threads}, {args.precision}")
 
     ema = WeightEMA(net, args.ema) if args.ema > 0 else None
     t_train = time.time()
@@ -392,7 +411,9 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             x = ((x - mean) / std).contiguous(memory_format=torch.channels_last)
             y = labels_t[idx]
             net.train()
-            loss = criterion(net(x), y)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+                logits = net(x)
+            loss = criterion(logits.float(), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -544,6 +565,8 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             "optimizer": f"AdamW lr {args.lr} weight_decay {args.weight_decay}, one-cycle cosine schedule (warmup {args.warmup})"
             + (f" over min({args.epochs:g} epochs, {args.time_budget:g} s)" if args.time_budget else ""),
             "time_budget_s": args.time_budget or None,
+            "precision": ("bfloat16 autocast in the training forward pass (float32 weights, loss and evaluation)"
+                          if args.precision == "bf16" else "float32"),
             "loss": "BCE with logits" + (", pos_weight sqrt(neg/pos)" if args.pos_weight == "sqrt" else ""),
             "test_time_augmentation": "mean logits of the crop and its mirror image (inside the ONNX graph)" if args.flip_tta else None,
             "augmentation": "horizontal flip, scale 0.93-1.07, rotation +-8 deg, shift +-3%, brightness/contrast/saturation 0.8-1.2",
@@ -576,6 +599,9 @@ def main(argv: list[str] | None = None, return_net: bool = False):
         },
     }
     (args.out / "attributes.json").write_text(json.dumps(sidecar, indent=2) + "\n")
+    # The shipped graph takes the raw uint8 aligned crop and resizes/normalises inside itself.
+    in_graph_preprocess.embed(onnx_path, args.out / "attributes.json")
+    sidecar = json.loads((args.out / "attributes.json").read_text())
     log(f"[export] {args.out / 'attributes.json'}")
     log(f"[done] total {total_seconds:.0f}s (training {train_seconds:.0f}s); val mean acc {100*ev['mean_accuracy']:.2f}%, "
         f"balanced {100*ev['mean_balanced_accuracy']:.2f}%, baseline {100*ev['mean_baseline']:.2f}%, "

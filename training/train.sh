@@ -31,7 +31,7 @@ echo "train.sh: crops ready after $(( $(date +%s) - start )) s"
   --epochs "${EPOCHS:-80}" --time-budget "${TIME_BUDGET:-4800}" --batch-size 128 --lr 3e-3 --weight-decay 5e-4 \
   --width 64 --height 80 --region 0,0,178,218 \
   --widths 32,64,128,256 --depths 1,1,1,1 \
-  --flip-tta --seed 0 --threads 2 --out "$OUT" "$@"
+  --flip-tta --seed 0 --threads 2 --precision auto --out "$OUT" "$@"
 "$PY" training/model_card.py "$OUT/attributes.json" "$OUT/MODEL_CARD.md"
 end=$(date +%s)
 echo "train.sh: done in $(( (end - start) / 60 )) min $(( (end - start) % 60 )) s -> $OUT"

@@ -13,10 +13,12 @@ export interface AttributePrediction {
 
 /**
  * The attribute classifier: an ONNX model with 40 outputs plus its JSON sidecar (see {@link Sidecar}).
- * Input: canonical 178x218 crops from `alignFace`; the sidecar's `input.region` of each crop is resized to the
- * model's input size through the {@link ImageOps} seam (sharp 'linear' in Node: antialiased, the same family as
- * PIL's bilinear used in training),
- * normalised `(pixel/255 - mean) / std` per channel, laid out NCHW, and run as one batch.
+ * Input: canonical 178x218 crops from `alignFace`, run as one batch. Two kinds of model (sidecar `input.dtype`):
+ * - 'uint8' (the shipped model): the crop bytes go in as they are (NHWC [N, 218, 178, 3]); the graph cuts,
+ *   resizes (PIL's bilinear weights) and normalises inside itself, so there is no per-face image work here.
+ * - 'float32': the sidecar's `input.region` of each crop is resized to the model's input size through the
+ *   {@link ImageOps} seam (sharp 'linear' in Node: antialiased, the same family as PIL's bilinear used in
+ *   training), normalised `(pixel/255 - mean) / std` per channel and laid out NCHW or NHWC.
  */
 export class AttributeModel {
   /** Use `loadAttributeModel` (Node) to build one from a model folder. */
@@ -32,14 +34,21 @@ export class AttributeModel {
   }
 
   /**
-   * The float32 input tensor data for one canonical crop, `3 * H * W` (NCHW) or `H * W * 3` (NHWC) values.
-   * @throws RangeError when the crop is not 178x218.
+   * The input tensor data for one canonical crop, `3 * H * W` values: the crop's own bytes for a 'uint8'
+   * model (see the class comment), else float32 in NCHW or NHWC order.
+   * @throws RangeError when the crop is not 178x218, or a 'uint8' model's input is not the whole crop in NHWC.
    */
-  async preprocess(crop: RgbImage): Promise<Float32Array> {
+  async preprocess(crop: RgbImage): Promise<Float32Array | Uint8Array> {
     if (crop.width !== TEMPLATE_WIDTH || crop.height !== TEMPLATE_HEIGHT) {
       throw new RangeError(`expected a ${TEMPLATE_WIDTH}x${TEMPLATE_HEIGHT} canonical crop but received ${crop.width}x${crop.height}`);
     }
     const { width: W, height: H, region: r, mean, std, layout } = this.sidecar.input;
+    if (this.sidecar.input.dtype === 'uint8') {
+      if (W !== crop.width || H !== crop.height || layout !== 'NHWC') {
+        throw new RangeError(`a uint8 attribute model must take the whole ${crop.width}x${crop.height} crop in NHWC, not ${W}x${H} ${layout}`);
+      }
+      return crop.data;
+    }
     const left = Math.round(r.x), top = Math.round(r.y), rw = Math.round(r.width), rh = Math.round(r.height);
     const region = left === 0 && top === 0 && rw === crop.width && rh === crop.height ? crop : cropRgb(crop, left, top, rw, rh);
     const px = (await this.ops.resize(region, W, H)).data;
@@ -63,8 +72,8 @@ export class AttributeModel {
     if (crops.length === 0) return [];
     const { width: W, height: H, layout } = this.sidecar.input;
     const per = 3 * W * H;
-    const batch = new Float32Array(per * crops.length);
-    // All crops at once: the resizes run side by side (sharp's thread pool in Node).
+    const batch = this.sidecar.input.dtype === 'uint8' ? new Uint8Array(per * crops.length) : new Float32Array(per * crops.length);
+    // All crops at once: for a float32 model the resizes run side by side (sharp's thread pool in Node).
     const inputs = await Promise.all(crops.map((c) => this.preprocess(c)));
     inputs.forEach((t, i) => batch.set(t, i * per));
     const dims = layout === 'NCHW' ? [crops.length, 3, H, W] : [crops.length, H, W, 3];

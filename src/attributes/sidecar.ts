@@ -27,6 +27,10 @@ export type AttributeValidation = z.infer<typeof AttributeValidationSchema>;
  * - `input.region`: the part of the canonical 178x218 CelebA-aligned frame the model sees, in
  *   template pixels; it is resized to `input.width` x `input.height`.
  * - `input.mean` / `input.std`: per-channel RGB normalisation applied to pixel/255.
+ * - `input.dtype`: 'float32' (default): the region is resized and normalised here and fed as float32;
+ *   'uint8': the graph takes the raw crop bytes (NHWC, `width` x `height` = the region, no resize here) and
+ *   cuts, resizes and normalises inside itself (`training/in_graph_preprocess.py`); `input.network` then
+ *   describes the network input it builds (informational).
  * - `output`: whether the ONNX output is already probabilities or logits (sigmoid applied here).
  * - `temperature`: optional per-attribute temperature (logit / T) fitted on the validation split.
  * - `thresholds`: per-attribute decision threshold in [0, 1], chosen on the validation split.
@@ -45,6 +49,8 @@ export const SidecarSchema = z.object({
     mean: z.array(z.number()).length(3),
     std: z.array(z.number().positive()).length(3),
     input_name: z.string().optional(),
+    dtype: z.enum(['float32', 'uint8']).optional(),
+    network: z.record(z.unknown()).optional(),
   }),
   output: z.enum(['probabilities', 'logits']),
   temperature: z.record(z.number().positive()).optional(),

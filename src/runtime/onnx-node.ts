@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { FloatTensor, ModelRunner } from './onnx.js';
+import { ortElementType, type FloatTensor, type InputTensor, type ModelRunner } from './onnx.js';
 
 /** Options for {@link loadOnnxModel}. */
 export interface OnnxLoadOptions {
@@ -26,9 +26,9 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(feeds: Record<string, FloatTensor>): Promise<Record<string, FloatTensor>> {
+    async run(feeds: Record<string, InputTensor>): Promise<Record<string, FloatTensor>> {
       const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor('float32', v.data, v.dims);
+      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor(ortElementType(v), v.data, v.dims);
       const out = await session.run(ortFeeds);
       const res: Record<string, FloatTensor> = {};
       for (const [k, v] of Object.entries(out)) res[k] = { data: v.data as Float32Array, dims: v.dims };

@@ -9,9 +9,20 @@ export interface FloatTensor {
   dims: readonly number[];
 }
 
-/** A loaded ONNX model that maps named float32 inputs to named float32 outputs. */
+/** A model input: float32 values, or raw 0-255 bytes (uint8); `data.length` equals the product of `dims`. */
+export interface InputTensor {
+  data: Float32Array | Uint8Array;
+  dims: readonly number[];
+}
+
+/** The onnxruntime element type of an input tensor: 'uint8' for a Uint8Array, else 'float32'. */
+export function ortElementType(t: InputTensor): 'uint8' | 'float32' {
+  return t.data instanceof Uint8Array ? 'uint8' : 'float32';
+}
+
+/** A loaded ONNX model that maps named float32 or uint8 inputs to named float32 outputs. */
 export interface ModelRunner {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, FloatTensor>): Promise<Record<string, FloatTensor>>;
+  run(feeds: Record<string, InputTensor>): Promise<Record<string, FloatTensor>>;
 }

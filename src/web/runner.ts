@@ -5,7 +5,7 @@
  */
 
 import * as ort from 'onnxruntime-web/wasm';
-import type { FloatTensor, ModelRunner } from '../runtime/onnx.js';
+import { ortElementType, type FloatTensor, type InputTensor, type ModelRunner } from '../runtime/onnx.js';
 
 let configured = false;
 
@@ -46,9 +46,9 @@ export function wrapSession(session: ort.InferenceSession): ModelRunner {
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(feeds: Record<string, FloatTensor>): Promise<Record<string, FloatTensor>> {
+    async run(feeds: Record<string, InputTensor>): Promise<Record<string, FloatTensor>> {
       const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor('float32', v.data, v.dims);
+      for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor(ortElementType(v), v.data, v.dims);
       const out = await session.run(ortFeeds);
       const res: Record<string, FloatTensor> = {};
       for (const [k, v] of Object.entries(out)) {
