@@ -5,7 +5,7 @@ import { renderOverlay } from '../draw/overlay.js';
 import { decodeImageFile } from '../image/decode.js';
 import { Tagger } from '../pipeline/tag.js';
 import { addPipelineOptions } from './main.js';
-import { parsePositiveInt, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
+import { parseNonNegativeInt, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 
 export function registerDrawCommand(program: Command): void {
   const cmd = program
@@ -14,7 +14,7 @@ export function registerDrawCommand(program: Command): void {
     .argument('<photo>', 'one photo file')
     .requiredOption('-o, --out <file.png>', 'output PNG (must end in .png; an existing file is replaced only with --overwrite)')
     .option('--overwrite', 'replace an existing --out file')
-    .addOption(new Option('--top <n>', 'attributes to print per face (most probable positive decisions)').argParser(parsePositiveInt).default(4))
+    .addOption(new Option('--top <n>', 'attributes to print per face (most probable positive decisions; 0: boxes and scores only)').argParser(parseNonNegativeInt).default(4))
     .addHelpText('after', `
 Keypoint colours: eyes cyan, nose yellow, mouth pink, ear tragions green.
 Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`);

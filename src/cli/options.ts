@@ -22,6 +22,13 @@ export function parsePositiveInt(v: string): number {
   return n;
 }
 
+/** commander parser for an integer >= 0. */
+export function parseNonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || v.trim() === '') throw new InvalidArgumentError(`expected an integer >= 0 but received "${v}"`);
+  return n;
+}
+
 /** Options shared by every command that runs the detector. */
 export interface PipelineCliOptions {
   scoreThreshold: number;

@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { extname, join, sep } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 
 /** File extensions picked up when recursing folders (case-insensitive). Files named explicitly are always taken. */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.heic', '.heif', '.avif', '.svg']);
@@ -20,9 +20,16 @@ export type ListedInput = { path: string; root: string; problem?: { code: string
  * a folder whose name has an image extension is reported as `not_a_file` (and still searched).
  * Inputs named explicitly are listed even when missing or unreadable, without a problem: the decoder then reports
  * them with its stable code (`not_found`, `permission_denied`, …).
+ * An input that names the same file or folder as an earlier one (however spelled), or that lies inside another
+ * folder input, is skipped, so no photo is listed twice because of how the inputs were written.
  */
 export async function* listPhotos(inputs: readonly string[]): AsyncGenerator<ListedInput> {
-  for (const input of inputs) {
+  const real = await Promise.all(inputs.map((i) => realpath(i).catch(() => resolve(i))));
+  const folders = await Promise.all(inputs.map((i) => stat(i).then((s) => s.isDirectory(), () => false)));
+  const covered = (k: number) =>
+    real.some((r, j) => (j < k && r === real[k]) || (j !== k && folders[j] && r !== real[k] && real[k].startsWith(r + sep)));
+  for (const [k, input] of inputs.entries()) {
+    if (covered(k)) continue;
     let st;
     try {
       st = await stat(input);

@@ -129,6 +129,8 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
       [['draw', photo, '--out', photo, '--overwrite'], /is the input photo/],
       [['draw', photo, '--out', join(dir, 'o.jpg')], /ending in \.png/],
       [['draw', photo, '--out', dir + '/sub.png', '--top', '2'], null],
+      [['draw', photo, '--out', dir + '/boxes.png', '--top', '0'], null],
+      [['draw', photo, '--out', dir + '/neg.png', '--top', '-1'], /integer >= 0/],
       [['draw', photo, '--out', dir + '/sub.png'], /already exists; add --overwrite/],
     ] as [string[], RegExp | null][]) {
       const r = run(args);

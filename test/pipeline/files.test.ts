@@ -87,6 +87,20 @@ describe('listPhotos', () => {
     await expect(decodeImageFile(missing)).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('lists a photo once when the inputs name it twice, spelled differently, or inside a folder input', async () => {
+    const b = join(root, 'b.jpg');
+    const sub = join(root, 'sub');
+    const bAgain = join(root, 'sub', '..', 'b.jpg');
+    expect(await collect([b, bAgain, b])).toEqual([{ path: b, root: b }]);
+    const once = await collect([sub]);
+    expect(once.length).toBeGreaterThan(0);
+    // The folder twice, and a file and a subfolder inside it (before and after it): same listing as the folder once.
+    const c = join(sub, 'c.JPG');
+    expect(await collect([c, sub, join(sub, 'deeper'), sub + '/'])).toEqual(once);
+    // Two different files stay two.
+    expect((await collect([b, c])).map((i) => i.path)).toEqual([b, c]);
+  });
+
   it('an explicit symlink loop as input → symlink_loop, no recursion', async () => {
     const self = join(tmp.dir, 'selfloop');
     await symlink('selfloop', self);
