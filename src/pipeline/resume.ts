@@ -3,7 +3,7 @@
  * before the next photo's record, so a process killed at any moment (SIGKILL included) leaves complete lines plus
  * at most one torn last line; resuming drops that torn line and skips the photos already written.
  */
-import { closeSync, createReadStream, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, truncateSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { hashKey } from './pool.js';
@@ -24,51 +24,83 @@ export interface ResumeState {
   droppedBytes: number;
 }
 
+/** Every facetally record line starts with these bytes (`path` is the first key written). */
+const RECORD_START = '{"path":';
+
 /**
- * Cut a torn last line (bytes after the last newline) off `path`, in place.
- * @returns the number of bytes removed (0 when the file is empty or ends with a newline).
+ * Where the complete lines of `path` end and what follows them.
+ * @returns `size` in bytes, `keep` = bytes up to and including the last newline (0 when there is none), and
+ *   `tailHead` = the first bytes after it (at most {@link RECORD_START}'s length).
+ * @throws the fs error (ENOENT when the file is missing).
  */
-export function dropTornTail(path: string): number {
-  const fd = openSync(path, 'r+');
+function tornTail(path: string): { size: number; keep: number; tailHead: string } {
+  const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    if (size === 0) return 0;
     const chunk = Buffer.alloc(64 * 1024);
-    let end = size;
-    while (end > 0) {
+    let keep = 0;
+    for (let end = size; end > 0; ) {
       const start = Math.max(0, end - chunk.length);
       const n = readSync(fd, chunk, 0, end - start, start);
       const nl = chunk.subarray(0, n).lastIndexOf(0x0a);
       if (nl >= 0) {
-        const keep = start + nl + 1;
-        if (keep < size) ftruncateSync(fd, keep);
-        return size - keep;
+        keep = start + nl + 1;
+        break;
       }
       end = start;
     }
-    ftruncateSync(fd, 0);
-    return size;
+    const head = Buffer.alloc(Math.min(RECORD_START.length, size - keep));
+    readSync(fd, head, 0, head.length, keep);
+    return { size, keep, tailHead: head.toString('utf8') };
   } finally {
     closeSync(fd);
   }
 }
 
 /**
- * Read the JSON-lines output of an earlier run to resume it: drops a torn last line (see {@link dropTornTail}),
- * then streams the complete lines, collecting the photos already done and their content hashes. A missing file
- * is an empty state (nothing done yet).
- * @throws Error naming the file and line when a complete line is not a JSON record with a `path` (the file was
- *   not written by `facetally tag`, or was edited), rather than guessing.
+ * Cut a torn last line (bytes after the last newline) off `path`, in place, whatever it holds; see
+ * {@link readResumeState} for the checked version.
+ * @returns the number of bytes removed (0 when the file is empty or ends with a newline).
+ */
+export function dropTornTail(path: string): number {
+  const { size, keep } = tornTail(path);
+  if (keep < size) truncateSync(path, keep);
+  return size - keep;
+}
+
+/**
+ * Read the JSON-lines output of an earlier run to resume it: streams the complete lines, collecting the photos
+ * already done and their content hashes, then cuts off a torn last line (what a killed run leaves), but only
+ * after every complete line was read as a facetally record and only when the torn line starts like one, so a
+ * file that facetally did not write is refused untouched. A missing file is an empty state (nothing done yet).
+ * @throws Error naming the file (and line) when a complete line is not a JSON record with a `path`, or the
+ *   last line without a newline does not start like a record (the file was not written by `facetally tag`, or
+ *   was edited), rather than guessing; nothing in the file is changed then.
  */
 export async function readResumeState(path: string): Promise<ResumeState> {
   const state: ResumeState = { done: new Map(), firstByHash: new Map(), records: 0, droppedBytes: 0 };
+  let tail: ReturnType<typeof tornTail>;
   try {
-    state.droppedBytes = dropTornTail(path);
+    tail = tornTail(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state;
     throw new Error(`${path}: cannot open the output to resume (${(err as Error).message})`);
   }
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const { size, keep, tailHead } = tail;
+  if (keep < size && !(RECORD_START.startsWith(tailHead) || tailHead.startsWith(RECORD_START))) {
+    throw new Error(`${path}: its last line is not a facetally record (it starts "${tailHead}"); cannot resume from a file that was not written by facetally tag (--format jsonl); the file was left as it is`);
+  }
+  if (keep > 0) await readRecords(path, keep, state);
+  if (keep < size) {
+    truncateSync(path, keep);
+    state.droppedBytes = size - keep;
+  }
+  return state;
+}
+
+/** Add the records of the first `bytes` bytes of `path` (complete lines) to `state`. @throws as readResumeState. */
+async function readRecords(path: string, bytes: number, state: ResumeState): Promise<void> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', end: bytes - 1 }), crlfDelay: Infinity });
   let lineNo = 0;
   for await (const line of lines) {
     lineNo++;
@@ -88,7 +120,6 @@ export async function readResumeState(path: string): Promise<ResumeState> {
       if (!state.firstByHash.has(key)) state.firstByHash.set(key, rec.path);
     }
   }
-  return state;
 }
 
 /** The key of {@link ResumeState.done}: the path resolved against the working directory. */

@@ -48,6 +48,26 @@ describe('dropTornTail / readResumeState / LineWriter', () => {
     expect(s.droppedBytes).toBe('{"path":"w'.length);
   });
 
+  it('refuses a file facetally did not write without changing a byte of it; drops only a torn record', async () => {
+    const dir = tmp();
+    for (const [name, text, msg] of [
+      ['c.csv', 'x,y\n1,2', /c\.csv: its last line is not a facetally record \(it starts "1,2"\)/],
+      ['d.csv', 'x,y\n{"path":"a"', /d\.csv:1: not a complete JSON record/],
+      ['one.txt', 'my only line, no newline', /one\.txt: its last line is not a facetally record \(it starts "my only "\)/],
+      ['tail.jsonl', '{"path":"a"}\nnotes', /tail\.jsonl: its last line is not a facetally record/],
+    ] as const) {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      await expect(readResumeState(f)).rejects.toThrow(msg);
+      expect(readFileSync(f, 'utf8')).toBe(text);
+    }
+    const f = join(dir, 'short.jsonl');
+    writeFileSync(f, '{"path":"a"}\n{"pa'); // killed after 4 bytes of the second record
+    const s = await readResumeState(f);
+    expect([s.records, s.droppedBytes]).toEqual([1, 4]);
+    expect(readFileSync(f, 'utf8')).toBe('{"path":"a"}\n');
+  });
+
   it('skipDone consumes one record per listed occurrence of a path', async () => {
     const f = join(tmp(), 'out.jsonl');
     writeFileSync(f, '{"path":"a"}\n{"path":"a"}\n{"path":"b"}\n');
