@@ -23,7 +23,10 @@ The server only serves the app and the model files (GET/HEAD); detection and att
 
 Examples:
   facetally serve                      then open http://127.0.0.1:${DEFAULT_PORT}/
-  facetally serve --port 8080 --model my-model/`,
+  facetally serve --port 8080 --model my-model/
+
+Exit codes: 0 stopped with Ctrl+C or SIGTERM; 1 bad usage or a fatal error (the port is taken, the model cannot
+be read).`,
     )
     .action(async (opts: { port: number; host: string; model?: string }) => {
       if (!isLoopback(opts.host)) {

@@ -95,7 +95,7 @@ export function registerTagCommand(program: Command): void {
     .addOption(new Option('-w, --workers <n>', 'worker threads (each loads the models once; at most 4 x the cores)').argParser(parsePositiveInt).default(defaultWorkers(), 'all cores'))
     .option('--resume', 'continue an interrupted run: keep the records already in --out (a torn last line is dropped), tag only the other photos')
     .option('--overwrite', 'replace an existing, non-empty --out file (without --resume or --overwrite, an existing file is never touched)')
-    .option('-q, --quiet', 'no progress bar and no summary')
+    .option('-q, --quiet', 'no progress bar and no summary (a count of unreadable photos is still printed)')
     .addHelpText(
       'after',
       `
