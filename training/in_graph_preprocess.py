@@ -82,16 +82,14 @@ def embed(onnx_path: Path, sidecar_path: Path) -> None:
     r = inp["region"]
     region = tuple(int(round(r[k])) for k in ("x", "y", "width", "height"))
     pre = InGraphPreprocess(region, (inp["width"], inp["height"]), inp["mean"], inp["std"]).eval()
-    frame_w, frame_h = FRAME_W, FRAME_H
     with tempfile.TemporaryDirectory() as tmp:
         pre_path = Path(tmp) / "pre.onnx"
-        torch.onnx.export(pre, torch.zeros(1, frame_h, frame_w, 3, dtype=torch.uint8), str(pre_path), opset_version=17,
+        torch.onnx.export(pre, torch.zeros(1, FRAME_H, FRAME_W, 3, dtype=torch.uint8), str(pre_path), opset_version=17,
                           input_names=["crops"], output_names=["network_input"],
                           dynamic_axes={"crops": {0: "N"}, "network_input": {0: "N"}}, do_constant_folding=True)
         pre_model = onnx.load(str(pre_path))
     model = onnx.load(str(onnx_path))
-    if pre_model.ir_version != model.ir_version:
-        pre_model.ir_version = model.ir_version
+    pre_model.ir_version = model.ir_version  # merge_models requires equal IR versions
     name = inp.get("input_name") or model.graph.input[0].name
     merged = compose.merge_models(pre_model, model, io_map=[("network_input", name)])
     onnx.checker.check_model(merged)
@@ -99,8 +97,8 @@ def embed(onnx_path: Path, sidecar_path: Path) -> None:
     if "onnx_bytes" in side.get("training", {}):
         side["training"]["onnx_bytes"] = onnx_path.stat().st_size
     side["input"] = {
-        "width": frame_w, "height": frame_h, "layout": "NHWC", "dtype": "uint8",
-        "region": {"x": 0, "y": 0, "width": frame_w, "height": frame_h},
+        "width": FRAME_W, "height": FRAME_H, "layout": "NHWC", "dtype": "uint8",
+        "region": {"x": 0, "y": 0, "width": FRAME_W, "height": FRAME_H},
         "mean": inp["mean"], "std": inp["std"], "input_name": "crops",
         "network": {"width": inp["width"], "height": inp["height"], "layout": inp["layout"], "region": r,
                     "note": "inside the graph: region cut, PIL bilinear (antialiased) resize as two matrix products, "

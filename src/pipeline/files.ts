@@ -24,22 +24,19 @@ export type ListedInput = { path: string; root: string; problem?: { code: string
  * folder input, is skipped, so no photo is listed twice because of how the inputs were written.
  */
 export async function* listPhotos(inputs: readonly string[]): AsyncGenerator<ListedInput> {
+  const stats = await Promise.all(inputs.map((i) => stat(i).catch((err: NodeJS.ErrnoException) => err)));
   const real = await Promise.all(inputs.map((i) => realpath(i).catch(() => resolve(i))));
-  const folders = await Promise.all(inputs.map((i) => stat(i).then((s) => s.isDirectory(), () => false)));
-  const covered = (k: number) =>
-    real.some((r, j) => (j < k && r === real[k]) || (j !== k && folders[j] && r !== real[k] && real[k].startsWith(r + sep)));
+  const isFolder = (j: number) => !(stats[j] instanceof Error) && stats[j].isDirectory();
+  const covered = (k: number) => real.some((r, j) => (j < k && r === real[k]) || (isFolder(j) && real[k].startsWith(r + sep)));
   for (const [k, input] of inputs.entries()) {
     if (covered(k)) continue;
-    let st;
-    try {
-      st = await stat(input);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') yield { path: input, root: input, problem: { code: 'symlink_loop', message: `${input}: symbolic link loop` } };
+    const st = stats[k];
+    if (st instanceof Error) {
+      if (st.code === 'ELOOP') yield { path: input, root: input, problem: { code: 'symlink_loop', message: `${input}: symbolic link loop` } };
       else yield { path: input, root: input }; // let the decoder report not_found / permission_denied with its stable code
       continue;
     }
-    if (st.isDirectory()) yield* walk(input, input, new Set([await realpath(input)]));
+    if (st.isDirectory()) yield* walk(input, input, new Set([real[k]]));
     else yield { path: input, root: input };
   }
 }

@@ -58,17 +58,6 @@ function tornTail(path: string): { size: number; keep: number; tailHead: string 
 }
 
 /**
- * Cut a torn last line (bytes after the last newline) off `path`, in place, whatever it holds; see
- * {@link readResumeState} for the checked version.
- * @returns the number of bytes removed (0 when the file is empty or ends with a newline).
- */
-export function dropTornTail(path: string): number {
-  const { size, keep } = tornTail(path);
-  if (keep < size) truncateSync(path, keep);
-  return size - keep;
-}
-
-/**
  * Read the JSON-lines output of an earlier run to resume it: streams the complete lines, collecting the photos
  * already done and their content hashes, then cuts off a torn last line (what a killed run leaves), but only
  * after every complete line was read as a facetally record and only when the torn line starts like one, so a
