@@ -11,6 +11,7 @@ interface EvalCliOptions extends PipelineCliOptions {
   labels?: string;
   images?: string;
   splitFile?: string;
+  identityFile?: string;
   split: 'test' | 'val' | 'train';
   format: 'md' | 'csv' | 'json';
   out?: string;
@@ -25,6 +26,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--labels <file>', 'a label file in CelebA layout (count, names, then "file v1 .. v40" with 1/-1)')
     .option('--images <dir>', 'folder of the images named in --labels')
     .option('--split-file <file>', 'split file ("file split", 0 train, 1 val, 2 test) for --labels')
+    .option('--identity-file <file>', 'file of "file person" lines (CelebA\'s identity_CelebA.txt) for --labels: adds intervals that resample people (found by itself with --celeba)')
     .addOption(new Option('--split <split>', 'which split to evaluate').choices(['test', 'val', 'train']).default('test'))
     .addOption(new Option('-f, --format <format>', 'report format').choices(['md', 'csv', 'json']).default('md'))
     .option('-o, --out <file>', 'write the report here instead of stdout')
@@ -32,7 +34,8 @@ export function registerEvalCommand(program: Command): void {
     .addHelpText('after', `
 Reports per attribute: n, accuracy, balanced accuracy (mean of true-positive and true-negative rates), the
 majority-class baseline and the published LNets+ANet accuracy; then means over the 40 attributes with 95%
-bootstrap intervals (resampling images), faces the detector missed (scored as errors), and subgroups by the
+bootstrap intervals (resampling images, and resampling people when identities are known: CelebA's
+identity_CelebA.txt is used when present), faces the detector missed (scored as errors), and subgroups by the
 true Male and Young labels. Every image present in the images folder and in the chosen split is used.
 Examples:
   facetally eval --celeba ../shared/data/celeba --split test
@@ -41,7 +44,7 @@ Exit codes: 0 done; 1 bad usage or unreadable label files.`);
   addPipelineOptions(cmd).action(async (opts: EvalCliOptions) => {
     let src: EvalSource;
     if (opts.celeba) src = celebaSource(opts.celeba, opts.split);
-    else if (opts.labels && opts.images) src = { imagesDir: opts.images, labelsFile: opts.labels, splitFile: opts.splitFile, split: opts.splitFile ? opts.split : undefined };
+    else if (opts.labels && opts.images) src = { imagesDir: opts.images, labelsFile: opts.labels, splitFile: opts.splitFile, split: opts.splitFile ? opts.split : undefined, identityFile: opts.identityFile };
     else throw new InvalidArgumentError('give --celeba DIR, or --labels FILE with --images DIR');
     let progress: ReturnType<typeof createProgress> | undefined;
     const report = await runEval(src, {

@@ -69,3 +69,27 @@ export async function readSplitFile(path: string): Promise<Map<string, number>> 
   });
   return m;
 }
+
+/**
+ * Read CelebA's identity file (`identity_CelebA.txt`: `file person` per line, person a positive integer; Liu et
+ * al., ICCV 2015), or any file of the same layout, as file name -> person number.
+ * @throws Error naming the file and line for a malformed line, or when the file cannot be read.
+ */
+export async function readIdentityFile(path: string): Promise<Map<string, number>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${path}: cannot read identity file (${(err as Error).message})`);
+  }
+  const m = new Map<string, number>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const [file, person, extra] = line.split(/\s+/);
+    const id = Number(person);
+    if (!file || extra !== undefined || !Number.isInteger(id) || id < 0) throw new Error(`${path}:${i + 1}: expected "file person" (a non-negative integer) but found "${line}"`);
+    m.set(file, id);
+  });
+  return m;
+}

@@ -7,17 +7,20 @@ const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(2) : '–');
 /** The evaluation as a Markdown report: per-attribute table, means with 95% bootstrap intervals, misses, subgroups. */
 export function evalMarkdown(r: EvalReport): string {
   const out: string[] = [];
-  out.push(`| attribute | n | accuracy | balanced acc. | majority baseline | ECE | LNets+ANet | 2016 study |`);
-  out.push(`|---|---:|---:|---:|---:|---:|---:|---:|`);
+  out.push(`| attribute | n | positives | accuracy | balanced acc. | majority baseline | ECE | LNets+ANet | 2016 study |`);
+  out.push(`|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
   r.perAttribute.forEach((a, k) => {
     const flag = a.accuracy < a.baseline ? ' ⚠' : '';
-    out.push(`| ${a.name} | ${a.n} | ${pct(a.accuracy)}${flag} | ${pct(a.balancedAccuracy)} | ${pct(a.baseline)} | ${pct(r.ece[k])} | ${LNETS_ANET_ACCURACY[a.name] ?? '–'} | – |`);
+    out.push(`| ${a.name} | ${a.n} | ${a.tp + a.fn} | ${pct(a.accuracy)}${flag} | ${pct(a.balancedAccuracy)} | ${pct(a.baseline)} | ${pct(r.ece[k])} | ${LNETS_ANET_ACCURACY[a.name] ?? '–'} | – |`);
   });
-  out.push(`| **mean** | ${r.n} | **${pct(r.meanAccuracy.estimate)}** | **${pct(r.meanBalancedAccuracy.estimate)}** | ${pct(r.meanBaseline)} | ${pct(r.meanEce)} | 87.30 | ${STUDY_2016_MEAN_ACCURACY.toFixed(2)} |`);
+  out.push(`| **mean** | ${r.n} | | **${pct(r.meanAccuracy.estimate)}** | **${pct(r.meanBalancedAccuracy.estimate)}** | ${pct(r.meanBaseline)} | ${pct(r.meanEce)} | 87.30 | ${STUDY_2016_MEAN_ACCURACY.toFixed(2)} |`);
   out.push('');
   out.push(`Mean accuracy ${pct(r.meanAccuracy.estimate)}% (95% bootstrap interval ${pct(r.meanAccuracy.lower)}–${pct(r.meanAccuracy.upper)}), ` +
     `mean balanced accuracy ${pct(r.meanBalancedAccuracy.estimate)}% (${pct(r.meanBalancedAccuracy.lower)}–${pct(r.meanBalancedAccuracy.upper)}), ` +
-    `resampling the ${r.n} images. ${r.perAttribute.filter((a) => a.accuracy < a.baseline).length} attribute(s) below their majority baseline (⚠).`);
+    `resampling the ${r.n} images` +
+    (r.byPerson ? `; resampling the ${r.byPerson.people} people instead (every photo of a drawn person; one person's photos are not independent): ` +
+      `${pct(r.byPerson.meanAccuracy.lower)}–${pct(r.byPerson.meanAccuracy.upper)} and ${pct(r.byPerson.meanBalancedAccuracy.lower)}–${pct(r.byPerson.meanBalancedAccuracy.upper)}` : '') +
+    `. Positives: images whose true label is 1; an attribute with none has a baseline of 100%, and one false positive puts it below. ${r.perAttribute.filter((a) => a.accuracy < a.baseline).length} attribute(s) below their majority baseline (⚠).`);
   out.push(`Faces missed by the detector: ${r.missed} of ${r.n} images${r.unreadable ? ` (${r.unreadable} unreadable)` : ''}; each counts as an error on all 40 attributes${r.missed ? `: ${r.missedFiles.slice(0, 20).join(', ')}${r.missed > 20 ? ', …' : ''}` : ''}.`);
   out.push(`ECE: expected calibration error of the probabilities, 10 equal-width bins, over the images with a detected face (%).`);
   out.push(`Published columns are on the full official test split (LNets+ANet: Liu et al. ICCV 2015, Table 1; the 2016 study published only its mean here), not on these images.`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { Tagger, type TagOptions } from '../pipeline/tag.js';
 import type { Face } from '../types.js';
-import { readLabelFile, readSplitFile, SPLIT_CODES, type LabelTable } from './celeba.js';
+import { readIdentityFile, readLabelFile, readSplitFile, SPLIT_CODES, type LabelTable } from './celeba.js';
 import { bootstrapMeans, expectedCalibrationError, meanOf, scoreAttributes, type AttributeMetrics, type BootstrapInterval, type PredictionTable } from './metrics.js';
 
 /** Where the images and labels of an evaluation set are. */
@@ -13,11 +13,23 @@ export interface EvalSource {
   splitFile?: string;
   /** Which split to evaluate when a split file is given. */
   split?: keyof typeof SPLIT_CODES;
+  /**
+   * Optional `file person` file (CelebA's `identity_CelebA.txt`): the means then also get an identity-clustered
+   * bootstrap interval (resampling people instead of images), see {@link bootstrapMeans}.
+   */
+  identityFile?: string;
 }
 
-/** The CelebA layout: `DIR/img_align_celeba`, `DIR/list_attr_celeba.txt`, `DIR/list_eval_partition.txt`. */
+/**
+ * The CelebA layout: `DIR/img_align_celeba`, `DIR/list_attr_celeba.txt`, `DIR/list_eval_partition.txt`, and
+ * `DIR/identity_CelebA.txt` when it exists (then intervals are also given resampling people).
+ */
 export function celebaSource(dir: string, split: keyof typeof SPLIT_CODES = 'test'): EvalSource {
-  return { imagesDir: join(dir, 'img_align_celeba'), labelsFile: join(dir, 'list_attr_celeba.txt'), splitFile: join(dir, 'list_eval_partition.txt'), split };
+  const identityFile = join(dir, 'identity_CelebA.txt');
+  return {
+    imagesDir: join(dir, 'img_align_celeba'), labelsFile: join(dir, 'list_attr_celeba.txt'), splitFile: join(dir, 'list_eval_partition.txt'), split,
+    ...(existsSync(identityFile) ? { identityFile } : {}),
+  };
 }
 
 /** Mean accuracy and balanced accuracy over the 40 attributes within one subgroup of images. */
@@ -44,6 +56,12 @@ export interface EvalReport {
   meanAccuracy: BootstrapInterval;
   meanBalancedAccuracy: BootstrapInterval;
   meanBaseline: number;
+  /**
+   * Identity-clustered 95% bootstrap intervals of the two means (resampling people, every photo of a drawn person
+   * included), when the source has an identity file; null otherwise. Wider than the image intervals when one
+   * person's photos are alike, as they are.
+   */
+  byPerson: { people: number; meanAccuracy: BootstrapInterval; meanBalancedAccuracy: BootstrapInterval } | null;
   /**
    * Expected calibration error of each attribute's probabilities (10 equal-width bins) over the images with a
    * detected face, in attribute order, in [0, 1]; see {@link expectedCalibrationError}.
@@ -112,6 +130,17 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
   const perAttribute = scoreAttributes(table.names, table.values, pred);
   const ece = table.names.map((_, k) => expectedCalibrationError(probs, table.values, K, k, found));
   const boot = bootstrapMeans(table.names, table.values, pred, options.replicates ?? 1000);
+  let byPerson: EvalReport['byPerson'] = null;
+  if (src.identityFile) {
+    const ids = await readIdentityFile(src.identityFile);
+    const person = table.files.map((f) => {
+      const id = ids.get(f);
+      if (id === undefined) throw new Error(`${src.identityFile}: no identity for ${f}`);
+      return id;
+    });
+    const b = bootstrapMeans(table.names, table.values, pred, options.replicates ?? 1000, 1, person);
+    byPerson = { people: new Set(person).size, meanAccuracy: b.accuracy, meanBalancedAccuracy: b.balancedAccuracy };
+  }
   const subgroups: SubgroupMetrics[] = [];
   for (const attr of ['Male', 'Young']) {
     const k = table.names.indexOf(attr);
@@ -125,7 +154,7 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
   }
   return {
     source: src, n, missed: missedFiles.length, missedFiles, unreadable, perAttribute,
-    meanAccuracy: boot.accuracy, meanBalancedAccuracy: boot.balancedAccuracy, meanBaseline: meanOf(perAttribute, 'baseline'),
+    meanAccuracy: boot.accuracy, meanBalancedAccuracy: boot.balancedAccuracy, meanBaseline: meanOf(perAttribute, 'baseline'), byPerson,
     ece, meanEce: ece.reduce((s, v) => s + v, 0) / ece.length,
     subgroups, seconds: (Date.now() - t0) / 1000,
   };

@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLabelFile, readSplitFile } from '../../src/eval/celeba.js';
+import { readIdentityFile, readLabelFile, readSplitFile } from '../../src/eval/celeba.js';
 import { bootstrapMeans, expectedCalibrationError, meanOf, scoreAttributes } from '../../src/eval/metrics.js';
 import { LNETS_ANET_ACCURACY } from '../../src/eval/published.js';
+import { celebaSource, loadEvalSet } from '../../src/eval/run.js';
 import { describeShared } from '../helpers/shared.js';
 
 describe('scoreAttributes', () => {
@@ -66,6 +67,30 @@ describe('scoreAttributes', () => {
     expect(big.accuracy.upper - big.accuracy.lower).toBeLessThan((small.accuracy.upper - small.accuracy.lower) / 2);
     expect(meanOf(scoreAttributes(names, truth, { decisions, missed: none }), 'baseline')).toBeCloseTo(0.7, 12);
   });
+
+  it('cluster bootstrap: one image per cluster draws what the image bootstrap draws; clustered copies widen it', () => {
+    const pred = { decisions, missed: none };
+    const img = bootstrapMeans(names, truth, pred, 300, 11);
+    // Cluster labels need not be 0..n-1: any distinct non-negative integers, one per image.
+    const own = bootstrapMeans(names, truth, pred, 300, 11, [40, 3, 17, 8, 2]);
+    expect(own).toEqual(img);
+    // 20 copies of the 5 images. As 100 independent images the interval is narrow; as 5 people with 20 identical
+    // photos each it must be as wide as the 5-image interval (each replicate is a 5-image replicate x 20).
+    const rep = (x: Uint8Array, times: number) => Uint8Array.from(Array.from({ length: times }, () => Array.from(x)).flat());
+    const big = { decisions: rep(decisions, 20), missed: new Uint8Array(100) };
+    const person = Array.from({ length: 100 }, (_, i) => i % 5);
+    const asImages = bootstrapMeans(names, rep(truth, 20), big, 300, 11);
+    const asPeople = bootstrapMeans(names, rep(truth, 20), big, 300, 11, person);
+    expect(asPeople.accuracy.estimate).toBeCloseTo(0.7, 12);
+    expect(asPeople.accuracy.lower).toBeLessThanOrEqual(0.7);
+    expect(asPeople.accuracy.upper).toBeGreaterThanOrEqual(0.7);
+    expect(asPeople.accuracy.upper - asPeople.accuracy.lower).toBeGreaterThan(2 * (asImages.accuracy.upper - asImages.accuracy.lower));
+    // A replicate of 5 drawn people is a 5-image replicate repeated 20 times, so the interval is the 5-image one
+    // for the same draws: the first 5 draws of the rng pick people exactly as they pick images.
+    expect(asPeople.accuracy.upper - asPeople.accuracy.lower).toBeCloseTo(img.accuracy.upper - img.accuracy.lower, 12);
+    expect(() => bootstrapMeans(names, truth, pred, 10, 1, [0, 1])).toThrow(RangeError);
+    expect(() => bootstrapMeans(names, truth, pred, 10, 1, [0, 1, 2, 3, -1])).toThrow(/non-negative integer/);
+  });
 });
 
 describe('label files', () => {
@@ -80,6 +105,10 @@ describe('label files', () => {
     await expect(readLabelFile(join(dir, 'bad.txt'))).rejects.toThrow(/bad.txt:3: expected 1 or -1/);
     writeFileSync(join(dir, 's.txt'), 'x.jpg 0\ny.jpg 2\n');
     expect([...(await readSplitFile(join(dir, 's.txt')))]).toEqual([['x.jpg', 0], ['y.jpg', 2]]);
+    writeFileSync(join(dir, 'i.txt'), 'x.jpg 7\ny.jpg 12\n\n');
+    expect([...(await readIdentityFile(join(dir, 'i.txt')))]).toEqual([['x.jpg', 7], ['y.jpg', 12]]);
+    writeFileSync(join(dir, 'ibad.txt'), 'x.jpg 7\ny.jpg twelve\n');
+    await expect(readIdentityFile(join(dir, 'ibad.txt'))).rejects.toThrow(/ibad.txt:2: expected "file person"/);
   });
 
   it('LNets+ANet reference values average 87.3 (Liu et al. 2015)', () => {
@@ -100,5 +129,17 @@ describeShared('the real CelebA label files', ['data/celeba/list_attr_celeba.txt
     const counts = [0, 0, 0];
     for (const s of split.values()) counts[s]++;
     expect(counts).toEqual([162770, 19867, 19962]);
+  });
+});
+
+describeShared('the real CelebA identity file', ['data/celeba'], ([dir]) => {
+  it('names a person for all 202,599 images; the 660 test images present are 22 people; celebaSource finds it', async () => {
+    const src = celebaSource(dir, 'test');
+    expect(src.identityFile).toBe(join(dir, 'identity_CelebA.txt'));
+    const ids = await readIdentityFile(src.identityFile!);
+    expect(ids.size).toBe(202599);
+    const table = await loadEvalSet(src);
+    expect(table.files).toHaveLength(660);
+    expect(new Set(table.files.map((f) => ids.get(f))).size).toBe(22);
   });
 });
