@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cropFiles } from '../pipeline/crop.js';
 import { addPipelineOptions } from './main.js';
-import { toTagOptions, type PipelineCliOptions } from './options.js';
+import { plural, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 import { countPhotos } from './tag.js';
 
@@ -37,7 +37,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       onPhoto: (p) => progress.tick({ faces: p.faces, error: !!p.error }),
     });
     progress.stop();
-    process.stderr.write(`facetally crop: ${res.photos} photos, ${res.faces} faces, ${res.errors} unreadable\n`);
+    process.stderr.write(`facetally crop: ${plural(res.photos, 'photo')}, ${plural(res.faces, 'face')}, ${res.errors} unreadable\n`);
     if (res.errors > 0) process.exitCode = 2;
   });
 }

@@ -5,7 +5,7 @@ import { renderOverlay } from '../draw/overlay.js';
 import { decodeImageFile } from '../image/decode.js';
 import { Tagger } from '../pipeline/tag.js';
 import { addPipelineOptions } from './main.js';
-import { parseNonNegativeInt, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
+import { parseNonNegativeInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 
 export function registerDrawCommand(program: Command): void {
   const cmd = program
@@ -31,6 +31,6 @@ Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`
     }
     const image = await decodeImageFile(photo, tagger.options);
     await writeFile(opts.out, await renderOverlay(image, rec.faces, { topAttributes: opts.top }));
-    process.stderr.write(`facetally draw: ${rec.faces.length} face(s) → ${opts.out}\n`);
+    process.stderr.write(`facetally draw: ${plural(rec.faces.length, 'face')} → ${opts.out}\n`);
   });
 }

@@ -60,3 +60,8 @@ export function refuseExistingOutput(path: string, o: { replace?: boolean; remed
   if (o.replace || (o.allowEmpty && st.size === 0)) return;
   throw new Error(`${path} already exists${o.allowEmpty ? ` (${st.size} bytes)` : ''}; ${o.remedy}`);
 }
+
+/** `count` and the noun, singular for 1 (`plural(1, 'photo')` = "1 photo", `plural(3, 'face')` = "3 faces"). */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
+}

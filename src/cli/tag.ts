@@ -6,7 +6,7 @@ import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline
 import { hasRecord, LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
 import { tagCsvHeader, tagCsvRows } from '../pipeline/csv.js';
 import { addPipelineOptions } from './main.js';
-import { parsePositiveInt, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
+import { parsePositiveInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 
 interface TagCliOptions extends PipelineCliOptions {
@@ -72,10 +72,10 @@ export class TagSummary {
     const loading = this.ready ? (this.ready - this.start) / 1000 : 0;
     const rate = this.photos / Math.max((now - (this.ready || this.start)) / 1000, 1e-3);
     let text =
-      `facetally tag: ${this.photos} photos, ${this.faces} faces, ${this.errors} errors, ${this.duplicates} duplicates` +
-      ` in ${s.toFixed(1)} s, ${loading.toFixed(1)} s of it loading models (${rate.toFixed(1)} photos/s, ${workers} worker${workers === 1 ? '' : 's'})\n`;
+      `facetally tag: ${plural(this.photos, 'photo')}, ${plural(this.faces, 'face')}, ${plural(this.errors, 'error')}, ${plural(this.duplicates, 'duplicate')}` +
+      ` in ${s.toFixed(1)} s, ${loading.toFixed(1)} s of it loading models (${rate.toFixed(1)} photos/s, ${plural(workers, 'worker')})\n`;
     if (resumed) {
-      text += `  resumed: ${resumed.records} photos were already in the output${resumed.droppedBytes ? `; a torn last line (${resumed.droppedBytes} bytes) was dropped` : ''}\n`;
+      text += `  resumed: ${plural(resumed.records, 'photo was', 'photos were')} already in the output${resumed.droppedBytes ? `; a torn last line (${resumed.droppedBytes} bytes) was dropped` : ''}\n`;
     }
     if (this.errors > 0) {
       text += '  errors by code:\n';

@@ -53,6 +53,9 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     expect(lines[1].faces).toEqual([]);
     expect(lines[1].error.code).toBe('unsupported_format');
     expect(lines[1].error.message).toContain('b.jpg');
+    // The summary counts in words, singular for one.
+    expect(r.stderr).toMatch(/^facetally tag: 2 photos, 1 face, 1 error, 0 duplicates in [\d.]+ s/m);
+    expect(r.stderr).toMatch(/unsupported_format: 1$/m);
   });
 
   it('tag --format csv writes one row per face with probabilities and decisions', () => {
