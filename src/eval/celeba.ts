@@ -48,26 +48,36 @@ export async function readLabelFile(path: string, keep?: (file: string) => boole
 export const SPLIT_CODES = { train: 0, val: 1, test: 2 } as const;
 
 /**
- * Read a split file: `file split` per line (0 train, 1 validation, 2 test).
- * @throws Error naming the file and line for a malformed line.
+ * Read a file of `file number` lines (blank lines skipped) as file name -> number.
+ * @param what the kind of file, for messages ("split", "identity"); @param column the number's name in messages.
+ * @throws Error naming the file when it cannot be read, and the line when it is not a file name and one
+ * non-negative integer.
  */
-export async function readSplitFile(path: string): Promise<Map<string, number>> {
+async function readFileNumbers(path: string, what: string, column: string): Promise<Map<string, number>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: cannot read split file (${(err as Error).message})`);
+    throw new Error(`${path}: cannot read ${what} file (${(err as Error).message})`);
   }
   const m = new Map<string, number>();
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (!line) return;
-    const [file, split] = line.split(/\s+/);
-    const code = Number(split);
-    if (!file || !Number.isInteger(code)) throw new Error(`${path}:${i + 1}: expected "file split" but found "${line}"`);
-    m.set(file, code);
+    const [file, value, extra] = line.split(/\s+/);
+    const v = Number(value);
+    if (!file || extra !== undefined || !Number.isInteger(v) || v < 0) throw new Error(`${path}:${i + 1}: expected "file ${column}" (a non-negative integer) but found "${line}"`);
+    m.set(file, v);
   });
   return m;
+}
+
+/**
+ * Read a split file: `file split` per line (0 train, 1 validation, 2 test).
+ * @throws Error naming the file and line for a malformed line.
+ */
+export function readSplitFile(path: string): Promise<Map<string, number>> {
+  return readFileNumbers(path, 'split', 'split');
 }
 
 /**
@@ -75,21 +85,6 @@ export async function readSplitFile(path: string): Promise<Map<string, number>> 
  * al., ICCV 2015), or any file of the same layout, as file name -> person number.
  * @throws Error naming the file and line for a malformed line, or when the file cannot be read.
  */
-export async function readIdentityFile(path: string): Promise<Map<string, number>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new Error(`${path}: cannot read identity file (${(err as Error).message})`);
-  }
-  const m = new Map<string, number>();
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    const [file, person, extra] = line.split(/\s+/);
-    const id = Number(person);
-    if (!file || extra !== undefined || !Number.isInteger(id) || id < 0) throw new Error(`${path}:${i + 1}: expected "file person" (a non-negative integer) but found "${line}"`);
-    m.set(file, id);
-  });
-  return m;
+export function readIdentityFile(path: string): Promise<Map<string, number>> {
+  return readFileNumbers(path, 'identity', 'person');
 }
