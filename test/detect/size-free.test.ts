@@ -1,6 +1,6 @@
 /**
  * The size-free full-range BlazeFace (models/blazeface/, derived by scripts/blazeface-dynamic.py from the npm
- * package's 256x256 file): identical outputs at 256x256, and the detector's whole-level inference finds the same
+ * package's 256x256 file): the same outputs at 256x256 (to float rounding), and the detector's whole-level inference finds the same
  * faces as the original 256-px tiling.
  */
 import { existsSync } from 'node:fs';
@@ -22,12 +22,21 @@ describe('size-free full-range BlazeFace', () => {
     [fixed, free] = await Promise.all([loadOnnxModel(p.backFixed), loadOnnxModel(p.back)]);
   });
 
-  it('gives exactly the package model outputs on a 256x256 input', async () => {
+  it('gives the package model outputs on a 256x256 input (to float rounding)', async () => {
     const data = new Float32Array(256 * 256 * 3).map((_, i) => Math.sin(i * 0.37));
     const a = await fixed.run({ [fixed.inputNames[0]]: { data, dims: [1, 256, 256, 3] } });
     const b = await free.run({ [free.inputNames[0]]: { data, dims: [1, 256, 256, 3] } });
     expect(free.outputNames).toEqual(fixed.outputNames);
-    for (const n of fixed.outputNames) expect(Array.from(b[n].data)).toEqual(Array.from(a[n].data));
+    // Bit-identical on an AVX-512 EPYC, but on an AVX2-only one onnxruntime's full graph optimisation (the level
+    // loadOnnxModel uses) fuses the two graphs' different Pad/Concat nodes into kernels that round differently:
+    // up to 1.8e-4 apart there, on outputs of magnitude up to ~100 (score logits and pixel regressors).
+    for (const n of fixed.outputNames) {
+      const x = a[n].data as Float32Array, y = b[n].data as Float32Array;
+      expect(y.length, n).toBe(x.length);
+      let worst = 0;
+      for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(x[i])));
+      expect(worst, n).toBeLessThan(1e-4);
+    }
   });
 
   it('accepts any input in multiples of 32 and returns one anchor per stride cell', async () => {
