@@ -16,11 +16,11 @@ SHARED=${FACETALLY_SHARED:-../shared}
 # Canonical crops, made by the same decode -> detect -> align code the tool runs (skipped when present).
 [[ -f dist/cli/main.js ]] || npm run build
 if [[ ! -s work-data/crops/celeba/crops.jsonl ]]; then
-  node bin/facetally.js crop "$SHARED/data/celeba/img_align_celeba" --out work-data/crops/celeba -q
+  node bin/facetally.js crop "$SHARED/data/celeba/img_align_celeba" --out work-data/crops/celeba -q --overwrite
 fi
 if [[ ! -s work-data/crops/celeba-hq/crops.jsonl ]]; then
-  node bin/facetally.js crop "$SHARED/data/celeba-hq/images" --out work-data/crops/celeba-hq -q --shard 0/2 &
-  node bin/facetally.js crop "$SHARED/data/celeba-hq/images" --out work-data/crops/celeba-hq -q --shard 1/2 &
+  node bin/facetally.js crop "$SHARED/data/celeba-hq/images" --out work-data/crops/celeba-hq -q --shard 0/2 --overwrite &
+  node bin/facetally.js crop "$SHARED/data/celeba-hq/images" --out work-data/crops/celeba-hq -q --shard 1/2 --overwrite &
   wait
   cat work-data/crops/celeba-hq/crops.shard0.jsonl work-data/crops/celeba-hq/crops.shard1.jsonl > work-data/crops/celeba-hq/crops.jsonl
 fi

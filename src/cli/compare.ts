@@ -4,7 +4,7 @@ import { UsageError } from '../analysis/inputs.js';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
 import { runCompare } from '../report/run-compare.js';
 import { addPipelineOptions } from './main.js';
-import { parsePositiveInt, parseUnit, toTagOptions, type PipelineCliOptions } from './options.js';
+import { parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions } from './options.js';
 
 interface CompareCliOptions extends PipelineCliOptions {
   manifest?: string;
@@ -113,11 +113,12 @@ Examples:
           yield* tagFiles(inputs, toTagOptions(opts));
         },
         log,
+        warn: (m: string) => process.stderr.write(`facetally compare: ${m}\n`),
       });
       log?.(`wrote ${resolve(opts.out, 'report.html')} (+ compare.json, compare.csv, charts/)`);
       if (outcome.exitCode === 2) {
         const n = outcome.context.summary.errors.length + outcome.context.missing.length;
-        process.stderr.write(`facetally compare: ${n} photo(s) could not be read or had no record; see report.html\n`);
+        process.stderr.write(`facetally compare: ${plural(n, 'photo')} could not be read or had no record; see report.html\n`);
       }
       process.exitCode = outcome.exitCode;
     } catch (err) {

@@ -19,21 +19,24 @@ export function registerCropCommand(program: Command): void {
     .argument('<inputs...>', 'photo files or folders (folders are searched recursively)')
     .requiredOption('-o, --out <dir>', 'output folder')
     .addOption(new Option('--shard <K/N>', 'process only every N-th photo starting at K (run N processes side by side)').argParser(parseShard))
+    .option('--overwrite', 'start the manifest again when --out holds one of an earlier run (without it such a folder is refused)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText(
       'after',
       `
 Output: OUT/<path relative to the input folder>__face<i>.png (face 0 = highest detector score) and
 OUT/crops.jsonl, one line per crop: {"crop", "source", "face", "score"}; unreadable photos go to OUT/errors.jsonl
-(with --shard K/N the two files are crops.shardK.jsonl and errors.shardK.jsonl).
+(with --shard K/N the two files are crops.shardK.jsonl and errors.shardK.jsonl). A folder that already holds a
+non-empty manifest or error list is refused unless --overwrite.
 Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
     );
-  addPipelineOptions(cmd).action(async (inputs: string[], opts: PipelineCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean }) => {
+  addPipelineOptions(cmd).action(async (inputs: string[], opts: PipelineCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean; overwrite?: boolean }) => {
     const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs) : undefined;
     const progress = createProgress('crop', total && opts.shard ? Math.ceil(total / opts.shard.count) : total, opts.quiet);
     const res = await cropFiles(inputs, opts.out, {
       ...toTagOptions(opts),
       shard: opts.shard,
+      overwrite: opts.overwrite,
       onPhoto: (p) => progress.tick({ faces: p.faces, error: !!p.error }),
     });
     progress.stop();

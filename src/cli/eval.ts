@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { evalCsv, evalMarkdown } from '../eval/format.js';
 import { celebaSource, runEval, type EvalSource } from '../eval/run.js';
 import { addPipelineOptions } from './main.js';
-import { toTagOptions, type PipelineCliOptions } from './options.js';
+import { refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 
 interface EvalCliOptions extends PipelineCliOptions {
@@ -15,6 +15,7 @@ interface EvalCliOptions extends PipelineCliOptions {
   split: 'test' | 'val' | 'train';
   format: 'md' | 'csv' | 'json';
   out?: string;
+  overwrite?: boolean;
   quiet?: boolean;
 }
 
@@ -29,7 +30,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--identity-file <file>', 'file of "file person" lines (CelebA\'s identity_CelebA.txt) for --labels: adds intervals that resample people (found by itself with --celeba)')
     .addOption(new Option('--split <split>', 'which split to evaluate').choices(['test', 'val', 'train']).default('test'))
     .addOption(new Option('-f, --format <format>', 'report format').choices(['md', 'csv', 'json']).default('md'))
-    .option('-o, --out <file>', 'write the report here instead of stdout')
+    .option('-o, --out <file>', 'write the report here instead of stdout (an existing file is refused unless --overwrite)')
+    .option('--overwrite', 'replace an existing --out file')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', `
 Reports per attribute: n, accuracy, balanced accuracy (mean of true-positive and true-negative rates), the
@@ -46,6 +48,8 @@ Exit codes: 0 done; 1 bad usage or unreadable label files.`);
     if (opts.celeba) src = celebaSource(opts.celeba, opts.split);
     else if (opts.labels && opts.images) src = { imagesDir: opts.images, labelsFile: opts.labels, splitFile: opts.splitFile, split: opts.splitFile ? opts.split : undefined, identityFile: opts.identityFile };
     else throw new InvalidArgumentError('give --celeba DIR, or --labels FILE with --images DIR');
+    // Refused before the run, not after it: nothing already written is lost, and no minutes of work either.
+    if (opts.out) refuseExistingOutput(opts.out, { replace: opts.overwrite, remedy: 'add --overwrite to replace it' });
     let progress: ReturnType<typeof createProgress> | undefined;
     const report = await runEval(src, {
       ...toTagOptions(opts),

@@ -187,7 +187,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       process.stderr.write(`facetally tag: no photos found in ${inputs.join(', ')} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})\n`);
     }
     if (summary.errors > 0) {
-      process.stderr.write(`facetally tag: ${summary.errors} photo(s) could not be read (see their "error" fields)\n`);
+      process.stderr.write(`facetally tag: ${plural(summary.errors, 'photo')} could not be read (see their "error" fields)\n`);
       process.exitCode = 2;
     }
   });

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import sharp from 'sharp';
 import type { PhotoError } from '../types.js';
@@ -21,6 +21,11 @@ export interface CropOptions extends TagOptions {
   shard?: { index: number; count: number };
   /** Called after each photo. */
   onPhoto?: (info: { path: string; faces: number; error: PhotoError | null }) => void;
+  /**
+   * Start the manifest and error list again when `outDir` already holds non-empty ones from an earlier run (its
+   * crops of the same names are replaced, others stay). Default false: such a folder is refused.
+   */
+  overwrite?: boolean;
 }
 
 /**
@@ -44,14 +49,25 @@ const faceFile = (stem: string, face: number): string => `${stem}__face${face}.p
  * after the photo name (`p.png~2__face0.png`), so no crop is overwritten.
  * Runs exactly the decode → detect → align code that `tag` runs.
  * @returns counts of photos, faces, and photos with errors.
+ * @throws Error naming the path, before any model loads or file is written, when `outDir` is a file, or holds a
+ * non-empty manifest or error list of an earlier run and `overwrite` is not set (nothing already written is lost).
  */
 export async function cropFiles(inputs: readonly string[], outDir: string, options: CropOptions = {}): Promise<{ photos: number; faces: number; errors: number }> {
-  const tagger = await Tagger.create(options, false);
-  await mkdir(outDir, { recursive: true });
   const suffix = options.shard && options.shard.count > 1 ? `.shard${options.shard.index}` : '';
   const manifest = join(outDir, `crops${suffix}.jsonl`);
   const errorsFile = join(outDir, `errors${suffix}.jsonl`);
+  const outStat = await stat(outDir).catch(() => null);
+  if (outStat && !outStat.isDirectory()) throw new Error(`--out ${outDir} is a file; give a folder for the crops`);
+  for (const f of [manifest, errorsFile]) {
+    const st = await stat(f).catch(() => null);
+    if (st && st.size > 0 && !options.overwrite) {
+      throw new Error(`${f} already exists (${st.size} bytes) from an earlier crop run; add --overwrite to start its manifest again (crops of the same names are replaced), or give another --out folder`);
+    }
+  }
+  const tagger = await Tagger.create(options, false);
+  await mkdir(outDir, { recursive: true });
   await writeFile(manifest, '');
+  await writeFile(errorsFile, '');
   let photos = 0, faces = 0, errors = 0, i = -1;
   // Photos of different input roots can have the same relative path (`a/p.png`, `b/p.png` -> `p.png`): the
   // second and later get `~2`, `~3`, ... so that no crop overwrites another (the manifest names the source).

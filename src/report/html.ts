@@ -76,7 +76,7 @@ export function renderReport(result: CompareResult, context: CompareContext, cha
   const notes: string[] = [];
   if (context.minScore > 0) notes.push(`Faces with a detector score below ${context.minScore} were left out (${context.summary.lowScoreFaces}).`);
   if (context.missing.length) notes.push(`${context.missing.length} photo(s) in the manifest were not found in the results and are left out.`);
-  if (context.summary.errors.length) notes.push(`${context.summary.errors.length} photo(s) could not be read; they are listed at the end.`);
+  if (context.summary.errors.length) notes.push(`${context.summary.errors.length === 1 ? '1 photo' : `${context.summary.errors.length} photos`} could not be read; they are listed at the end.`);
   notes.push(`Inputs: ${escapeHtml(context.mode)}${context.manifest ? `, manifest <code>${escapeHtml(context.manifest)}</code>` : ''}${context.results ? `, results <code>${escapeHtml(context.results)}</code>` : ''}.`);
   h.push(`<p class="note">${notes.join(' ')}</p>`);
 

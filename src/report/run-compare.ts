@@ -59,6 +59,8 @@ export interface RunCompareOptions {
   tagger?: Tagger;
   /** Progress and warnings (default: none). */
   log?: (message: string) => void;
+  /** Warnings only, when they should reach the user although `log` is off (default: `log`). */
+  warn?: (message: string) => void;
   version?: string;
 }
 
@@ -85,6 +87,7 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   if (o.by && !o.manifest) throw new UsageError('--by needs --manifest (the column comes from the manifest)');
   if (o.manifest && o.folders.length) throw new UsageError('give either folders or --manifest, not both');
   if (!o.manifest && o.folders.length < 2) throw new UsageError('expected at least two folders (one per group), or --manifest FILE.csv');
+  if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UsageError(`--out ${o.out} is a file; give a folder for the report`);
 
   const factor: SecondFactor = o.by
     ? { kind: 'column', column: o.by }
@@ -167,13 +170,17 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
         if (!statSync(f).isDirectory()) throw new UsageError(`${f}: not a folder (give one folder per group, or --manifest)`);
       }
       for (const f of fg) {
-        for (const photo of await tagAll(tagger, [f.folder], log, f.group)) assigned.push({ photo, assignment: { group: f.group } });
+        const photos = await tagAll(tagger, [f.folder], log, f.group);
+        // A group folder without a single photo is a mistake (wrong folder, wrong extension), not an empty group.
+        if (photos.length === 0) throw new UsageError(`${f.folder}: no photos found in this folder (group "${f.group}"); facetally reads JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF`);
+        for (const photo of photos) assigned.push({ photo, assignment: { group: f.group } });
       }
     }
   }
 
   const { faces, summary } = toObservations(assigned, factor, minScore, groups);
-  for (const g of groups) if ((summary.faces[g] ?? 0) === 0) log(`warning: group "${g}" has no faces`);
+  // A group without faces makes every comparison with it empty: worth a warning even when progress is quiet.
+  for (const g of groups) if ((summary.faces[g] ?? 0) === 0) (o.warn ?? log)(`warning: group "${g}" has no faces (${summary.photos[g] ?? 0} photos)`);
   log(`comparing ${faces.length} faces in ${groups.length} groups`);
   const result = compareGroups(faces, {
     groups,

@@ -87,6 +87,19 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     expect(manifest.map((m) => m.crop)).toEqual(['astronaut.png__face0.png', 'grace_hopper.jpg__face0.png']);
     const cm = await sharp(join(dir, 'crops', manifest[0].crop)).metadata();
     expect([cm.width, cm.height]).toEqual([178, 218]);
+    // A second run into the same folder would cut the manifest of the first: refused (exit 1, file untouched)
+    // unless --overwrite; a file as --out is refused with a reason, not an errno.
+    const before = readFileSync(join(dir, 'crops', 'crops.jsonl'), 'utf8');
+    const again = run(['crop', example, '--out', join(dir, 'crops')]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/crops\.jsonl already exists \(\d+ bytes\) from an earlier crop run; add --overwrite/);
+    expect(readFileSync(join(dir, 'crops', 'crops.jsonl'), 'utf8')).toBe(before);
+    const over = run(['crop', example, '--out', join(dir, 'crops'), '--overwrite', '-q']);
+    expect(over.code).toBe(0);
+    expect(readFileSync(join(dir, 'crops', 'crops.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    const onFile = run(['crop', example, '--out', png]);
+    expect(onFile.code).toBe(1);
+    expect(onFile.stderr).toMatch(/o\.png is a file; give a folder/);
   });
 
   it('tag never truncates an existing --out file unless told: refused (exit 1, file untouched), then --overwrite replaces it', () => {

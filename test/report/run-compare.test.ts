@@ -91,6 +91,17 @@ describe('runCompare', () => {
     expect(seen).toEqual([[join(dir, 'photos/1990s')], [join(dir, 'photos/2000s')]]);
     expect(b.exitCode).toBe(2); // broken.jpg is in 2000s
     expect(b.result.panels[0].faces['1990s']).toBeGreaterThan(30);
+
+    // A group folder in which the tagger finds no photo at all is a usage error naming it, not an empty group;
+    // an --out that is a file is refused before anything is tagged.
+    mkdirSync(join(dir, 'photos', 'empty'));
+    await expect(runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/empty')], out: join(dir, 'out5'), sidecar: null, png: false, tagger }))
+      .rejects.toThrow(/photos\/empty: no photos found in this folder \(group "empty"\)/);
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const before = seen.length;
+    await expect(runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/2000s')], out: join(dir, 'a-file'), sidecar: null, png: false, tagger }))
+      .rejects.toThrow(/--out .*a-file is a file; give a folder/);
+    expect(seen.length).toBe(before);
   });
 
   it('is reproducible: same inputs and seed give the same numbers', async () => {
