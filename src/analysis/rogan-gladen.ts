@@ -68,6 +68,13 @@ export interface BootstrapOptions {
 /** Corrected prevalence of one group: point estimate and percentile bootstrap interval. */
 export interface CorrectedPrevalence extends Interval {
   estimate: number;
+  /**
+   * 'at 1' when the raw prevalence is above the sensitivity, 'at 0' when it is below 1 − specificity: the
+   * unclipped Rogan–Gladen value lies outside [0, 1], the estimate is only a bound, and an interval pressed
+   * against it (e.g. [100%, 100%]) is no claim of certainty. It means the model errs differently on these faces
+   * than on the validation faces, or the group is small. null when the estimate needed no clipping.
+   */
+  clipped: 'at 0' | 'at 1' | null;
 }
 
 /** What {@link bootstrapCorrected} returns. */
@@ -158,8 +165,10 @@ export function bootstrapCorrected(
     groups: groups.map((g, i) => {
       if (g.n === 0 || kept === 0) return null;
       const sorted = Float64Array.from(replicates[i]).sort();
+      const unclipped = (g.count / g.n + sp - 1) / (se + sp - 1);
       return {
         estimate: roganGladen(g.count / g.n, se, sp),
+        clipped: unclipped > 1 ? 'at 1' as const : unclipped < 0 ? 'at 0' as const : null,
         lower: quantileSorted(sorted, alpha / 2),
         upper: quantileSorted(sorted, 1 - alpha / 2),
       };

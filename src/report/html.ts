@@ -127,7 +127,7 @@ function rankingTable(result: CompareResult, rows: AttributeComparison[], level:
     const d = a.largestDifference;
     out.push(
       `<tr class="${a.significant ? 'sig' : ''}"><td>${a.rank}</td><td>${escapeHtml(a.attribute)}</td>${a.groups
-        .map((g) => `<td>${pct(g.prevalence)}${corr && g.corrected ? `<br><span class="corr">${pct(g.corrected.estimate)}</span>` : ''}</td>`)
+        .map((g) => `<td>${pct(g.prevalence)}${corr && g.corrected ? `<br><span class="corr">${pct(g.corrected.estimate)}${clipMark(g.corrected)}</span>` : ''}</td>`)
         .join('')}<td>${d ? `${signedPts(d.difference)} [${signedPts(d.lower)}, ${signedPts(d.upper)}]<br><span class="pair">${escapeHtml(d.higherGroup)} − ${escapeHtml(d.lowerGroup)}</span>` : '–'}</td>${
         corr ? `<td>${d?.corrected ? `${signedPts(d.corrected.difference)} [${signedPts(d.corrected.lower)}, ${signedPts(d.corrected.upper)}]` : '–'}</td>` : ''
       }<td>${a.test ? a.test.cramersV.toFixed(3) : '–'}</td><td>${formatP(a.test?.p)}<br><span class="pair">${a.test ? METHOD_LABEL[a.test.method] : ''}</span></td><td>${formatP(a.q)}</td></tr>`,
@@ -152,14 +152,23 @@ function fullTable(result: CompareResult, panel: Panel, level: number): string {
           g.n === 0
             ? '<td>no faces</td>'
             : `<td>${g.count} / ${g.n} · ${pct(g.prevalence)} [${pct(g.wilson?.lower)}, ${pct(g.wilson?.upper)}]${
-                g.corrected ? `<br><span class="corr">${pct(g.corrected.estimate)} [${pct(g.corrected.lower)}, ${pct(g.corrected.upper)}]</span>` : ''
+                g.corrected ? `<br><span class="corr">${pct(g.corrected.estimate)}${clipMark(g.corrected)} [${pct(g.corrected.lower)}, ${pct(g.corrected.upper)}]</span>` : ''
               }</td>`,
         )
-        .join('')}<td>${a.test ? `${METHOD_LABEL[a.test.method]}${a.test.df ? ` (df ${a.test.df}) = ${a.test.statistic.toFixed(2)}` : ''}` : 'untested'}</td><td>${formatP(a.test?.p)}</td><td>${formatP(a.q)}</td><td>${a.test ? a.test.cramersV.toFixed(3) : '–'}</td><td>${a.rank}</td></tr>`,
+        .join('')}<td>${a.test ? `${METHOD_LABEL[a.test.method]}${a.test.method === 'chi-square' && a.test.df ? ` (df ${a.test.df}) = ${a.test.statistic.toFixed(2)}` : ''}` : 'untested'}</td><td>${formatP(a.test?.p)}</td><td>${formatP(a.q)}</td><td>${a.test ? a.test.cramersV.toFixed(3) : '–'}</td><td>${a.rank}</td></tr>`,
     );
   }
   out.push('</tbody></table>');
+  if (panel.attributes.some((a) => a.groups.some((g) => g.corrected?.clipped))) {
+    out.push(`<p class="note">${CLIP_MARK} The raw prevalence lies outside the range the model's validation sensitivity and specificity allow (above Se, or below 1 − Sp), so the Rogan–Gladen value was clipped to 0% or 100%: read it as a bound, and an interval pressed against it as no claim of certainty. The model errs differently on these faces than on the validation faces, or the group is small.</p>`);
+  }
   return out.join('');
+}
+
+const CLIP_MARK = '‡';
+
+function clipMark(c: { clipped: 'at 0' | 'at 1' | null }): string {
+  return c.clipped ? `<span title="clipped ${c.clipped}: a bound, not an estimate (see the note below the table)">${CLIP_MARK}</span>` : '';
 }
 
 function methods(result: CompareResult, level: number): string {

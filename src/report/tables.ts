@@ -44,7 +44,7 @@ export const CSV_COLUMNS = [
   'corrected', 'corrected_lower', 'corrected_upper', 'sensitivity', 'specificity',
   'test', 'statistic', 'df', 'p', 'q', 'significant', 'cramers_v',
   'diff_higher_group', 'diff_lower_group', 'diff', 'diff_lower', 'diff_upper',
-  'corrected_diff', 'corrected_diff_lower', 'corrected_diff_upper', 'rank',
+  'corrected_diff', 'corrected_diff_lower', 'corrected_diff_upper', 'rank', 'corrected_clipped',
 ] as const;
 
 /**
@@ -64,7 +64,7 @@ export function compareCsv(result: CompareResult): string {
           g.corrected?.estimate, g.corrected?.lower, g.corrected?.upper, c?.sensitivity, c?.specificity,
           a.test?.method, a.test?.statistic, a.test?.df, a.test?.p, a.q, a.test ? a.significant : undefined, a.test?.cramersV,
           d?.higherGroup, d?.lowerGroup, d?.difference, d?.lower, d?.upper,
-          d?.corrected?.difference, d?.corrected?.lower, d?.corrected?.upper, a.rank,
+          d?.corrected?.difference, d?.corrected?.lower, d?.corrected?.upper, a.rank, g.corrected?.clipped ?? undefined,
         ];
         lines.push(row.map(csvField).join(','));
       }

@@ -50,6 +50,14 @@ describe('bootstrapCorrected', () => {
     expect(a.groups[2]).toBeNull();
     expect(a.replicates[0].length).toBe(500);
   });
+  it('flags an estimate clipped at 1 or 0 (raw prevalence above Se, or below 1 - Sp)', () => {
+    // Se 0.85, Sp 0.9: raw 0.9 > Se gives (0.9 - 0.1) / 0.75 = 1.067 -> 1, clipped at 1; raw 0.05 < 1 - Sp gives
+    // (0.05 - 0.1) / 0.75 < 0 -> 0, clipped at 0; raw 0.3 gives 0.267, not clipped.
+    const r = bootstrapCorrected([{ count: 90, n: 100 }, { count: 5, n: 100 }, { count: 30, n: 100 }], validation, { replicates: 300, rng: createRng(3) });
+    expect(r.groups.map((g) => [g!.estimate, g!.clipped])).toEqual([[1, 'at 1'], [0, 'at 0'], [expect.closeTo(0.2 / 0.75, 12), null]]);
+    expect(r.groups[0]!.upper).toBe(1);
+    expect(r.groups[1]!.lower).toBe(0);
+  });
   it('is wider when the validation set is small', () => {
     const g = [{ count: 300, n: 1000 }];
     const big = bootstrapCorrected(g, validation, { replicates: 1000, rng: createRng(1) }).groups[0]!;
