@@ -5,7 +5,8 @@
 #   work-data/crops/celeba-hq/crops.jsonl  (from ../shared/data/celeba-hq/images)
 # (skipped when they exist; about 15 min on 2 cores), then PyTorch trains for EPOCHS epochs (default 27; more
 # overfit: 80 epochs gave a lower validation accuracy, see SEARCH_LOG run4) or TIME_BUDGET seconds (default 4800),
-# whichever ends first. With bfloat16 on a CPU that has it, 27 epochs take about half an hour on 2 cores.
+# whichever ends first. With bfloat16 on a CPU that has it, 27 epochs take about half an hour on 2 cores; in float32
+# (an AVX2-only CPU, 186 img/s measured) about 70 min, and the crops about 13 min.
 # Uses Debian's PyTorch (/usr/bin/python3), CPU only. Extra arguments go to training/train.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
