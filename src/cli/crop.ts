@@ -31,6 +31,8 @@ non-empty manifest or error list is refused unless --overwrite.
 Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
     );
   addPipelineOptions(cmd).action(async (inputs: string[], opts: PipelineCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean; overwrite?: boolean }) => {
+    // Crops come from detection and alignment only; accepting --model silently would suggest it changed them.
+    if (opts.model !== undefined) throw new InvalidArgumentError('crop does not run the attribute model, so --model has no effect here; leave it out');
     const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs) : undefined;
     const progress = createProgress('crop', total && opts.shard ? Math.ceil(total / opts.shard.count) : total, opts.quiet);
     const res = await cropFiles(inputs, opts.out, {

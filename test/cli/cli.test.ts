@@ -97,6 +97,9 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     const over = run(['crop', example, '--out', join(dir, 'crops'), '--overwrite', '-q']);
     expect(over.code).toBe(0);
     expect(readFileSync(join(dir, 'crops', 'crops.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    const withModel = run(['crop', example, '--out', join(dir, 'c2'), '--model', '/nonexistent']);
+    expect(withModel.code).toBe(1);
+    expect(withModel.stderr).toMatch(/crop does not run the attribute model, so --model has no effect/);
     const onFile = run(['crop', example, '--out', png]);
     expect(onFile.code).toBe(1);
     expect(onFile.stderr).toMatch(/o\.png is a file; give a folder/);
