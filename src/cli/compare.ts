@@ -13,6 +13,7 @@ interface CompareCliOptions extends PipelineCliOptions {
   splitByAttribute?: string;
   minScore: number;
   out: string;
+  overwrite?: boolean;
   correction: boolean;
   bootstrap: number;
   seed: number;
@@ -47,6 +48,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--split-by-attribute <name>', 'second factor: a predicted attribute, e.g. Male (panels "Male" / "not Male")')
     .addOption(new Option('--min-score <p>', 'leave out faces whose detector score is below this').argParser(parseUnit).default(0))
     .option('-o, --out <dir>', 'output folder', 'facetally-compare')
+    .option('--overwrite', 'replace the report of an earlier run in --out (without it such a folder is refused)')
     .option('--no-correction', 'skip the Rogan–Gladen misclassification correction')
     .addOption(new Option('--bootstrap <n>', 'bootstrap replicates for corrected intervals').argParser(parsePositiveInt).default(2000))
     .addOption(new Option('--seed <n>', 'seed of the bootstrap and Monte Carlo draws').argParser(parseSeed).default(1))
@@ -100,6 +102,7 @@ Examples:
         splitByAttribute: opts.splitByAttribute,
         minScore: opts.minScore,
         out: opts.out,
+        overwrite: opts.overwrite,
         sidecar,
         sidecarExplicit: opts.model !== undefined,
         bootstrap: opts.bootstrap,

@@ -43,6 +43,8 @@ export interface RunCompareOptions {
   /** Leave out faces with a detector score below this (default 0). */
   minScore?: number;
   out: string;
+  /** Replace the report of an earlier run in `out` (default false: such a folder is refused). */
+  overwrite?: boolean;
   /** Model sidecar (attributes.json) for the correction; null = no correction. */
   sidecar: string | null;
   /** True when `sidecar` was chosen by the user (a missing file is then an error, not a note). */
@@ -88,6 +90,9 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   if (o.manifest && o.folders.length) throw new UsageError('give either folders or --manifest, not both');
   if (!o.manifest && o.folders.length < 2) throw new UsageError('expected at least two folders (one per group), or --manifest FILE.csv');
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UsageError(`--out ${o.out} is a file; give a folder for the report`);
+  // Nothing already written is lost: an earlier report in the folder is replaced only when asked.
+  const earlier = ['report.html', 'compare.json', 'compare.csv'].map((f) => join(o.out, f)).find((f) => existsSync(f));
+  if (earlier && !o.overwrite) throw new UsageError(`${earlier} already exists from an earlier comparison; add --overwrite to replace that report, or give another --out folder`);
 
   const factor: SecondFactor = o.by
     ? { kind: 'column', column: o.by }

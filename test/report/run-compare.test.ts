@@ -78,6 +78,12 @@ describe('runCompare', () => {
     expect(a.result.corrected).toBe(false);
     expect(a.result.levels).toEqual(['Male', 'not Male']);
     expect(existsSync(join(dir, 'out2/charts/prevalence-top.png'))).toBe(false);
+    // The same --out again: refused (the earlier report is kept) unless overwrite.
+    const again = { folders: [join(dir, 'photos/1990s'), join(dir, 'photos/2010s')], results: join(dir, 'tags.jsonl'), out: join(dir, 'out2'), sidecar: null, png: false };
+    const html0 = readFileSync(join(dir, 'out2/report.html'), 'utf8');
+    await expect(runCompare(again)).rejects.toThrow(/out2\/report\.html already exists from an earlier comparison; add --overwrite/);
+    expect(readFileSync(join(dir, 'out2/report.html'), 'utf8')).toBe(html0);
+    expect((await runCompare({ ...again, overwrite: true })).exitCode).toBe(0);
 
     const seen: string[][] = [];
     const tagger = async function* (inputs: string[]): AsyncIterable<PhotoResult> {
