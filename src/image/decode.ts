@@ -111,7 +111,11 @@ export async function decodeImageBuffer(bytes: Buffer, name: string, options: De
     const msg = shortMessage(err);
     if (/pixel limit/i.test(msg)) throw new DecodeError('too_many_pixels', `${name}: ${msg}`);
     // The magic number matched, so this is a damaged file of a known format (e.g. cut inside its header).
-    throw new DecodeError('corrupt_image', `${name}: damaged ${sniffed} data, header unreadable (${msg})`);
+    // sharp appends libvips's error buffer after "corrupt header:", which is filled by whichever thread failed
+    // last: the same file gave "…: VipsJpeg: premature end of JPEG image" in one run and nothing in another. The
+    // record keeps the deterministic part only, so that the same photo always gets the same record.
+    const reason = msg.replace(/(corrupt header):.*$/i, '$1');
+    throw new DecodeError('corrupt_image', `${name}: damaged ${sniffed} data, header unreadable (${reason})`);
   }
   if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) {
     throw new DecodeError('unsupported_format', `${name}: unsupported image format "${meta.format ?? 'unknown'}"`);
