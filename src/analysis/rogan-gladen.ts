@@ -36,11 +36,15 @@ export function roganGladen(apparent: number, sensitivity: number, specificity: 
   for (const [name, v] of [['apparent', apparent], ['sensitivity', sensitivity], ['specificity', specificity]] as const) {
     if (!(v >= 0 && v <= 1)) throw new RangeError(`expected a number in [0, 1] for ${name} but received ${v}`);
   }
-  const youden = sensitivity + specificity - 1;
-  if (!(youden > 0)) {
+  if (!(sensitivity + specificity - 1 > 0)) {
     throw new RangeError(`expected sensitivity + specificity > 1 but received ${sensitivity} + ${specificity}`);
   }
-  return clip01((apparent + specificity - 1) / youden);
+  return clip01(unclippedRoganGladen(apparent, sensitivity, specificity));
+}
+
+/** (a + Sp − 1) / (Se + Sp − 1) before clipping; outside [0, 1] when a > Se or a < 1 − Sp. No checks. */
+function unclippedRoganGladen(apparent: number, sensitivity: number, specificity: number): number {
+  return (apparent + specificity - 1) / (sensitivity + specificity - 1);
 }
 
 /** Why a correction could not be made for an attribute, or null when it can. */
@@ -148,13 +152,12 @@ export function bootstrapCorrected(
   for (let b = 0; b < B; b++) {
     const seB = beta(rng, validation.tp + 0.5, validation.fn + 0.5);
     const spB = beta(rng, validation.tn + 0.5, validation.fp + 0.5);
-    const youden = seB + spB - 1;
     const draws = groups.map((g) => (g.n === 0 ? NaN : beta(rng, g.count + 0.5, g.n - g.count + 0.5)));
-    if (!(youden > 0)) {
+    if (!(seB + spB - 1 > 0)) {
       dropped++;
       continue;
     }
-    for (let g = 0; g < groups.length; g++) reps[g][kept] = clip01((draws[g] + spB - 1) / youden);
+    for (let g = 0; g < groups.length; g++) reps[g][kept] = clip01(unclippedRoganGladen(draws[g], seB, spB));
     kept++;
   }
   const replicates = reps.map((r) => r.slice(0, kept));
@@ -165,9 +168,9 @@ export function bootstrapCorrected(
     groups: groups.map((g, i) => {
       if (g.n === 0 || kept === 0) return null;
       const sorted = Float64Array.from(replicates[i]).sort();
-      const unclipped = (g.count / g.n + sp - 1) / (se + sp - 1);
+      const unclipped = unclippedRoganGladen(g.count / g.n, se, sp);
       return {
-        estimate: roganGladen(g.count / g.n, se, sp),
+        estimate: clip01(unclipped),
         clipped: unclipped > 1 ? 'at 1' as const : unclipped < 0 ? 'at 0' as const : null,
         lower: quantileSorted(sorted, alpha / 2),
         upper: quantileSorted(sorted, 1 - alpha / 2),

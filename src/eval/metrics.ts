@@ -110,8 +110,8 @@ export interface BootstrapInterval {
  * cluster bootstrap (Field & Welsh, JRSS B 2007): each replicate draws as many clusters as there are, with
  * replacement, and takes every image of each drawn cluster. Photos of one person are not independent (CelebA's
  * 660 test images are 22 people x 30), so resampling images alone gives intervals that are too narrow for a claim
- * about people in general; resampling people answers that. With one image per cluster it draws the same rows, in
- * the same order, as the image bootstrap with the same seed.
+ * about people in general; resampling people answers that. Without `clusters` every image is its own cluster,
+ * which is the plain image bootstrap.
  * @param clusters optional, length = number of images.
  * @returns 95% intervals (2.5% and 97.5% quantiles) with the full-sample point estimates.
  * @throws RangeError when `clusters` has the wrong length or a value that is not a non-negative integer.
@@ -125,20 +125,13 @@ export function bootstrapMeans(
   clusters?: ArrayLike<number>,
 ): { accuracy: BootstrapInterval; balancedAccuracy: BootstrapInterval } {
   const n = pred.missed.length;
-  const groups = clusters ? clusterRows(clusters, n) : null;
+  const groups = clusterRows(clusters ?? Array.from({ length: n }, (_, i) => i), n);
   const full = scoreAttributes(names, truth, pred);
   const rng = createRng(seed);
   const accs = new Float64Array(replicates), bals = new Float64Array(replicates);
-  const imageRows = new Uint32Array(n);
   for (let b = 0; b < replicates; b++) {
-    let rows: ArrayLike<number> = imageRows;
-    if (groups) {
-      const drawn: number[] = [];
-      for (let c = 0; c < groups.length; c++) for (const i of groups[rng.int(groups.length)]) drawn.push(i);
-      rows = drawn;
-    } else {
-      for (let i = 0; i < n; i++) imageRows[i] = rng.int(n);
-    }
+    const rows: number[] = [];
+    for (let c = 0; c < groups.length; c++) for (const i of groups[rng.int(groups.length)]) rows.push(i);
     const m = scoreAttributes(names, truth, pred, rows);
     accs[b] = meanOf(m, 'accuracy');
     bals[b] = meanOf(m, 'balancedAccuracy');

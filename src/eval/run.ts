@@ -129,7 +129,8 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
   }
   const perAttribute = scoreAttributes(table.names, table.values, pred);
   const ece = table.names.map((_, k) => expectedCalibrationError(probs, table.values, K, k, found));
-  const boot = bootstrapMeans(table.names, table.values, pred, options.replicates ?? 1000);
+  const replicates = options.replicates ?? 1000;
+  const boot = bootstrapMeans(table.names, table.values, pred, replicates);
   let byPerson: EvalReport['byPerson'] = null;
   if (src.identityFile) {
     const ids = await readIdentityFile(src.identityFile);
@@ -138,7 +139,7 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
       if (id === undefined) throw new Error(`${src.identityFile}: no identity for ${f}`);
       return id;
     });
-    const b = bootstrapMeans(table.names, table.values, pred, options.replicates ?? 1000, 1, person);
+    const b = bootstrapMeans(table.names, table.values, pred, replicates, 1, person);
     byPerson = { people: new Set(person).size, meanAccuracy: b.accuracy, meanBalancedAccuracy: b.balancedAccuracy };
   }
   const subgroups: SubgroupMetrics[] = [];
