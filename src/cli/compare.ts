@@ -3,8 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../analysis/inputs.js';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
 import { runCompare } from '../report/run-compare.js';
-import { addPipelineOptions } from './main.js';
-import { parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions } from './options.js';
 
 interface CompareCliOptions extends PipelineCliOptions {
   manifest?: string;

@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cropFiles } from '../pipeline/crop.js';
-import { addPipelineOptions } from './main.js';
-import { plural, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, plural, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 import { countPhotos } from './tag.js';
 

@@ -4,8 +4,7 @@ import { Command, Option } from 'commander';
 import { renderOverlay } from '../draw/overlay.js';
 import { decodeImageFile } from '../image/decode.js';
 import { Tagger } from '../pipeline/tag.js';
-import { addPipelineOptions } from './main.js';
-import { parseNonNegativeInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, parseNonNegativeInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 
 export function registerDrawCommand(program: Command): void {
   const cmd = program

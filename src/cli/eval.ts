@@ -2,8 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { evalCsv, evalMarkdown } from '../eval/format.js';
 import { celebaSource, runEval, type EvalSource } from '../eval/run.js';
-import { addPipelineOptions } from './main.js';
-import { refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 
 interface EvalCliOptions extends PipelineCliOptions {

@@ -1,22 +1,11 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { registerCompareCommand } from './compare.js';
 import { registerCropCommand } from './crop.js';
 import { registerDrawCommand } from './draw.js';
 import { registerEvalCommand } from './eval.js';
 import { registerServeCommand } from './serve.js';
 import { registerTagCommand } from './tag.js';
-import { parsePositive, parsePositiveInt, parseUnit } from './options.js';
-
-/** Add the detector/decoder options every photo-processing command shares. */
-export function addPipelineOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--score-threshold <p>', 'minimum face detector confidence, 0..1').argParser(parseUnit).default(0.75))
-    .addOption(new Option('--min-face <px>', 'smallest face side to search for, in photo pixels (smaller = slower)').argParser(parsePositive).default(32))
-    .addOption(new Option('--max-pixels <megapixels>', 'refuse photos larger than this many megapixels').argParser(parsePositive).default(100))
-    .addOption(new Option('--model <dir>', 'attribute model folder (attributes.json + ONNX); default: the shipped model'))
-    .addOption(new Option('--threads <n>', 'onnxruntime threads per model').argParser(parsePositiveInt).default(1));
-}
 
 /** Build the `facetally` program with all its commands. */
 export function buildProgram(): Command {

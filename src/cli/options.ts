@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** commander parser for a number in [0, 1]. */
 export function parseUnit(v: string): number {
@@ -27,6 +27,20 @@ export function parseNonNegativeInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || v.trim() === '') throw new InvalidArgumentError(`expected an integer >= 0 but received "${v}"`);
   return n;
+}
+
+/**
+ * Add the detector/decoder options every photo-processing command shares (`--score-threshold`, `--min-face`,
+ * `--max-pixels`, `--model`, `--threads`). Lives here, not in main.ts, so commands need not import the program
+ * that imports them.
+ */
+export function addPipelineOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--score-threshold <p>', 'minimum face detector confidence, 0..1').argParser(parseUnit).default(0.75))
+    .addOption(new Option('--min-face <px>', 'smallest face side to search for, in photo pixels (smaller = slower)').argParser(parsePositive).default(32))
+    .addOption(new Option('--max-pixels <megapixels>', 'refuse photos larger than this many megapixels').argParser(parsePositive).default(100))
+    .addOption(new Option('--model <dir>', 'attribute model folder (attributes.json + ONNX); default: the shipped model'))
+    .addOption(new Option('--threads <n>', 'onnxruntime threads per model').argParser(parsePositiveInt).default(1));
 }
 
 /** Options shared by every command that runs the detector. */

@@ -5,8 +5,7 @@ import { IMAGE_EXTENSIONS, listPhotos } from '../pipeline/files.js';
 import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline/pool.js';
 import { hasRecord, LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
 import { tagCsvHeader, tagCsvRows } from '../pipeline/csv.js';
-import { addPipelineOptions } from './main.js';
-import { parsePositiveInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, parsePositiveInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 
 interface TagCliOptions extends PipelineCliOptions {
