@@ -1,5 +1,5 @@
 /**
- * Messages between the page (src/web/main.ts) and the inference worker (src/web/worker.ts).
+ * Messages between the page (src/web/main.ts and its views) and the inference worker (src/web/worker.ts).
  * Photos go to the worker as `File` objects (structured clone within the page's process); nothing is sent
  * over the network.
  */
