@@ -192,11 +192,20 @@ export class ManifestIndex {
 /**
  * Group names for folder inputs: each folder's base name; where two folders share a base name,
  * their paths as given.
- * @throws UsageError when fewer than two folders are given or two resolve to the same folder
+ * @throws UsageError when two folders resolve to the same folder or one lies inside another
  */
 export function folderGroups(folders: readonly string[]): { folder: string; group: string }[] {
   const abs = folders.map((f) => resolve(f));
   if (new Set(abs).size !== abs.length) throw new UsageError('the same folder is given twice');
+  // A folder inside another would put its photos in both groups (a photo counted twice); manifests refuse the same.
+  for (let i = 0; i < abs.length; i++) {
+    for (let j = 0; j < abs.length; j++) {
+      const rel = relative(abs[i], abs[j]);
+      if (i !== j && rel && rel.split(sep)[0] !== '..' && !isAbsolute(rel)) {
+        throw new UsageError(`the folders overlap: ${folders[j]} lies inside ${folders[i]}, so its photos would be in two groups; give folders that do not contain one another, or a --manifest`);
+      }
+    }
+  }
   const names = folders.map((f) => basename(resolve(f)) || f);
   return folders.map((folder, i) => ({
     folder,

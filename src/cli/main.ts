@@ -4,6 +4,7 @@ import { registerCompareCommand } from './compare.js';
 import { registerCropCommand } from './crop.js';
 import { registerDrawCommand } from './draw.js';
 import { registerEvalCommand } from './eval.js';
+import { registerSampleCommand } from './sample.js';
 import { registerServeCommand } from './serve.js';
 import { registerTagCommand } from './tag.js';
 
@@ -32,6 +33,7 @@ Examples:
   registerDrawCommand(program);
   registerEvalCommand(program);
   registerCompareCommand(program);
+  registerSampleCommand(program);
   registerServeCommand(program);
   // Extra positional arguments are a usage error (exit 1), not silently ignored.
   for (const c of program.commands) c.allowExcessArguments(false).showHelpAfterError('(run with --help for usage)');

@@ -3,6 +3,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import sharp from 'sharp';
 import type { PhotoError } from '../types.js';
 import { listPhotos } from './files.js';
+import { outputFolderProblem } from './out-dir.js';
 import { errorRecord, Tagger, type TagOptions } from './tag.js';
 
 /** One line of `crops.jsonl`: which crop came from which photo and face (0 = highest detector score). */
@@ -50,7 +51,8 @@ const faceFile = (stem: string, face: number): string => `${stem}__face${face}.p
  * Runs exactly the decode → detect → align code that `tag` runs.
  * @returns counts of photos, faces, and photos with errors.
  * @throws Error naming the path, before any model loads or file is written, when `outDir` is a file, or holds a
- * non-empty manifest or error list of an earlier run and `overwrite` is not set (nothing already written is lost).
+ * non-empty manifest or error list of an earlier run and `overwrite` is not set (nothing already written is lost),
+ * or cannot be created or written (permission denied, read-only file system, a file in the path).
  */
 export async function cropFiles(inputs: readonly string[], outDir: string, options: CropOptions = {}): Promise<{ photos: number; faces: number; errors: number }> {
   const suffix = options.shard && options.shard.count > 1 ? `.shard${options.shard.index}` : '';
@@ -64,6 +66,9 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
       throw new Error(`${f} already exists (${st.size} bytes) from an earlier crop run; add --overwrite to start its manifest again (crops of the same names are replaced), or give another --out folder`);
     }
   }
+  // Before any model loads: a folder that cannot be created or written is refused in plain words.
+  const problem = outputFolderProblem(outDir);
+  if (problem) throw new Error(`--out ${outDir}: ${problem}`);
   const tagger = await Tagger.create(options, false);
   await mkdir(outDir, { recursive: true });
   await writeFile(manifest, '');

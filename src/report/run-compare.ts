@@ -7,28 +7,18 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareGroups, type CompareResult } from '../analysis/compare.js';
-import {
-  folderGroups,
-  folderOf,
-  ManifestIndex,
-  readManifest,
-  readResults,
-  toObservations,
-  UsageError,
-  type Assignment,
-  type SecondFactor,
-} from '../analysis/inputs.js';
+import { readManifest, toObservations, UsageError, type SecondFactor } from '../analysis/inputs.js';
 import type { ValidationCounts } from '../analysis/rogan-gladen.js';
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { parseSidecar } from '../attributes/sidecar.js';
-import type { PhotoResult } from '../types.js';
 import { chartPlan } from './charts.js';
+import { outputFolderProblem } from '../pipeline/out-dir.js';
+import { collectGroupRecords, type Tagger } from './records.js';
 import { renderReport, type ReportChart } from './html.js';
 import { renderSvg, svgToPng } from './render.js';
 import { compareCsv, compareDocument, type CompareContext } from './tables.js';
 
-/** Runs the models on photo paths; `tagFiles` from the pipeline, injectable for tests. */
-export type Tagger = (inputs: string[]) => AsyncIterable<PhotoResult>;
+export type { Tagger } from './records.js';
 
 /** Options of {@link runCompare}; the CLI's options after parsing. */
 export interface RunCompareOptions {
@@ -93,6 +83,9 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   // Nothing already written is lost: an earlier report in the folder is replaced only when asked.
   const earlier = ['report.html', 'compare.json', 'compare.csv'].map((f) => join(o.out, f)).find((f) => existsSync(f));
   if (earlier && !o.overwrite) throw new UsageError(`${earlier} already exists from an earlier comparison; add --overwrite to replace that report, or give another --out folder`);
+  // Checked before any photo is tagged: a folder that cannot be written fails now, in plain words, not after the work.
+  const outProblem = outputFolderProblem(o.out);
+  if (outProblem) throw new UsageError(`--out ${o.out}: ${outProblem}`);
 
   const factor: SecondFactor = o.by
     ? { kind: 'column', column: o.by }
@@ -122,66 +115,12 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   }
 
   // Photo records and their groups.
-  let groups: string[];
-  const assigned: { photo: PhotoResult; assignment: Assignment }[] = [];
-  const missing: string[] = [];
-  let mode: string;
-  if (o.manifest) {
-    const manifest = readManifest(o.manifest);
-    if (o.by && !manifest.columns.includes(o.by)) {
-      throw new UsageError(`--by ${o.by}: no such column in ${o.manifest} (columns: ${manifest.columns.join(', ')})`);
-    }
-    groups = [...new Set(manifest.entries.map((e) => e.group))];
-    if (groups.length < 2) throw new UsageError(`${o.manifest}: expected at least two groups but found ${groups.length} (${groups.join(', ')})`);
-    const index = new ManifestIndex(manifest);
-    const found = new Set<string>();
-    const photos = o.results ? readResults(o.results) : await tagAll(needTagger(o), index.photoPaths(), log);
-    mode = o.results ? 'results+manifest' : 'manifest';
-    let unlisted = 0;
-    for (const photo of photos) {
-      const e = index.find(photo.path);
-      if (!e) {
-        unlisted++;
-        continue;
-      }
-      if (found.has(e.path)) continue; // the same photo twice in the results: count once
-      found.add(e.path);
-      assigned.push({ photo, assignment: { group: e.group, columns: e.columns } });
-    }
-    for (const e of manifest.entries) if (!found.has(e.path)) missing.push(e.path);
-    if (assigned.length === 0) {
-      throw new UsageError(`none of the ${manifest.entries.length} manifest paths matched a photo in ${o.results ?? 'the tagged photos'} (paths are matched after resolving against the manifest's folder or the working directory)`);
-    }
-    if (unlisted) log(`note: ${unlisted} photo record(s) not in the manifest were ignored`);
-    if (missing.length) log(`warning: ${missing.length} manifest photo(s) have no record${o.results ? ` in ${o.results}` : ''}, e.g. ${missing.slice(0, 3).join(', ')}`);
-  } else {
-    const fg = folderGroups(o.folders);
-    groups = fg.map((f) => f.group);
-    if (o.results) {
-      mode = 'results+folders';
-      const folders = fg.map((f) => f.folder);
-      for (const photo of readResults(o.results)) {
-        const f = folderOf(photo.path, folders);
-        if (f === undefined) continue;
-        assigned.push({ photo, assignment: { group: fg[folders.indexOf(f)].group } });
-      }
-      if (assigned.length === 0) throw new UsageError(`no photo in ${o.results} lies inside the folders given`);
-    } else {
-      mode = 'folders';
-      const tagger = needTagger(o);
-      // The folders are tagged now: a mistyped one is a usage error, not an empty group.
-      for (const f of o.folders) {
-        if (!existsSync(f)) throw new UsageError(`${f}: folder not found`);
-        if (!statSync(f).isDirectory()) throw new UsageError(`${f}: not a folder (give one folder per group, or --manifest)`);
-      }
-      for (const f of fg) {
-        const photos = await tagAll(tagger, [f.folder], log, f.group);
-        // A group folder without a single photo is a mistake (wrong folder, wrong extension), not an empty group.
-        if (photos.length === 0) throw new UsageError(`${f.folder}: no photos found in this folder (group "${f.group}"); facetally reads JPEG, PNG, WebP, TIFF, GIF, HEIF/AVIF`);
-        for (const photo of photos) assigned.push({ photo, assignment: { group: f.group } });
-      }
-    }
+  // A --by column that the manifest lacks is refused before any photo is tagged.
+  if (o.by && o.manifest) {
+    const columns = readManifest(o.manifest).columns;
+    if (!columns.includes(o.by)) throw new UsageError(`--by ${o.by}: no such column in ${o.manifest} (columns: ${columns.join(', ')})`);
   }
+  const { groups, assigned, missing, mode } = await collectGroupRecords({ folders: o.folders, manifest: o.manifest, results: o.results, tagger: o.tagger, log });
 
   const { faces, summary } = toObservations(assigned, factor, minScore, groups);
   // A group without faces makes every comparison with it empty: worth a warning even when progress is quiet.
@@ -214,20 +153,6 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   };
   const files = await writeOutputs(result, context, o.out, o.top ?? 10, o.png ?? true);
   return { exitCode: summary.errors.length > 0 || missing.length > 0 ? 2 : 0, files, result, context };
-}
-
-function needTagger(o: RunCompareOptions): Tagger {
-  if (!o.tagger) throw new UsageError('running the models needs the pipeline; pass --results tags.jsonl to reuse facetally tag output');
-  return o.tagger;
-}
-
-async function tagAll(tagger: Tagger, inputs: string[], log: (m: string) => void, label?: string): Promise<PhotoResult[]> {
-  const out: PhotoResult[] = [];
-  for await (const r of tagger(inputs)) {
-    out.push(r);
-    if (out.length % 50 === 0) log(`${label ? `${label}: ` : ''}${out.length} photos tagged`);
-  }
-  return out;
 }
 
 /**

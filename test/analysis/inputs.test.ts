@@ -62,6 +62,12 @@ describe('folders', () => {
     expect(folderGroups(['a/x', 'b/x']).map((g) => g.group)).toEqual(['a/x', 'b/x']);
     expect(() => folderGroups(['a', 'a/'])).toThrow(/twice/);
   });
+  it('refuses folders that lie inside one another (a photo would count in two groups), in either order', () => {
+    expect(() => folderGroups(['gA', 'gA/x'])).toThrow(/the folders overlap: gA\/x lies inside gA/);
+    expect(() => folderGroups(['photos/2020s/sub', 'photos'])).toThrow(/photos\/2020s\/sub lies inside photos/);
+    // A shared prefix is not nesting.
+    expect(folderGroups(['p/a', 'p/ab']).map((g) => g.group)).toEqual(['a', 'ab']);
+  });
   it('finds the deepest folder containing a photo', () => {
     expect(folderOf('p/a/b/c.jpg', ['p/a', 'p/a/b', 'q'], '/r')).toBe('p/a/b');
     expect(folderOf('/r/q/z.png', ['p/a', 'q'], '/r')).toBe('q');

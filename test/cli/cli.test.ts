@@ -21,7 +21,7 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
   });
 
   it('--help on every command documents the exit codes', () => {
-    for (const args of [['--help'], ['tag', '--help'], ['crop', '--help'], ['draw', '--help']]) {
+    for (const args of [['--help'], ['tag', '--help'], ['crop', '--help'], ['draw', '--help'], ['sample', '--help'], ['compare', '--help']]) {
       const r = run(args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Exit codes/);
@@ -103,6 +103,13 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     const onFile = run(['crop', example, '--out', png]);
     expect(onFile.code).toBe(1);
     expect(onFile.stderr).toMatch(/o\.png is a file; give a folder/);
+    // An --out that cannot be created is refused before any model loads, in plain words (not "ENOTDIR ... mkdir").
+    for (const cmd of [['crop', example], ['compare', join(repoRoot, 'examples'), dir]]) {
+      const r = run([...cmd, '--out', join(png, 'sub')]);
+      expect(r.code, cmd[0]).toBe(1);
+      expect(r.stderr, cmd[0]).toMatch(/--out .*o\.png\/sub: cannot create the folder .*: a part of the path is a file, not a folder/);
+      expect(r.stderr, cmd[0]).not.toMatch(/ENOTDIR|mkdir/);
+    }
   });
 
   it('tag never truncates an existing --out file unless told: refused (exit 1, file untouched), then --overwrite replaces it', () => {
