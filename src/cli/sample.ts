@@ -2,8 +2,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../analysis/inputs.js';
 import { parseAttributeList, runSample } from '../pipeline/sample.js';
-import { addPipelineOptions } from './main.js';
-import { parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions } from './options.js';
 
 interface SampleCliOptions extends PipelineCliOptions {
   manifest?: string;
