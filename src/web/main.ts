@@ -6,11 +6,12 @@
  */
 
 import type { PhotoResult } from '../types.js';
-import { filesFromDataTransfer } from './files.js';
+import { filesFromDataTransfer, type DroppedFile } from './files.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { $, app, connectWorker } from './state.js';
 import { compareAnswered, initCompareView, showCompareView } from './views/compare-view.js';
 import { addFiles, initGallery, photoDone, photoStarted } from './views/gallery.js';
+import { initLabelView, openLabelFiles } from './views/label.js';
 
 // ---------------------------------------------------------------- worker
 
@@ -67,30 +68,46 @@ document.addEventListener('drop', (e) => {
   dragDepth = 0;
   $('drop-overlay').hidden = true;
   if (!e.dataTransfer) return;
-  void filesFromDataTransfer(e.dataTransfer).then(addFiles, (err: Error) => alert(`Could not read the dropped items: ${err.message}`));
+  const onDrop = views[current].onDrop ?? addFiles;
+  void filesFromDataTransfer(e.dataTransfer).then(onDrop, (err: Error) => alert(`Could not read the dropped items: ${err.message}`));
 });
 
 // ---------------------------------------------------------------- views (tabs)
 
-/** The views: each tab's `data-view` names a section `<name>-view`; `onShow` runs when its tab is opened. */
-const views: Record<string, { onShow?: () => void }> = {
-  gallery: {},
-  compare: { onShow: showCompareView },
+/**
+ * The views: each tab's `data-view` names a section `<name>-view`. `onShow` runs when the view is opened;
+ * `onDrop` takes files dropped on the page while the view is open (default: add them as photos);
+ * `photoToolbar` shows the Add photos bar above it.
+ */
+const views: Record<string, { onShow?: () => void; onDrop?: (files: DroppedFile[]) => void; photoToolbar: boolean }> = {
+  gallery: { photoToolbar: true },
+  compare: { onShow: showCompareView, photoToolbar: true },
+  label: { onDrop: (f) => void openLabelFiles(f), photoToolbar: false },
 };
+let current = 'gallery';
 
+/** Open a view; the address's #fragment follows (#label opens the labelling view directly). */
 function showView(view: string): void {
+  if (!(view in views)) view = 'gallery';
+  current = view;
   document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((x) => {
     x.classList.toggle('active', x.dataset.view === view);
     x.setAttribute('aria-selected', String(x.dataset.view === view));
   });
   for (const name of Object.keys(views)) $(`${name}-view`).hidden = name !== view;
-  views[view]?.onShow?.();
+  $('photo-toolbar').hidden = !views[view].photoToolbar;
+  $('drop-overlay').firstElementChild!.textContent = view === 'label' ? 'Drop the folder written by facetally sample' : 'Drop photos or folders to analyse them here';
+  if (location.hash !== `#${view}` && (location.hash || view !== 'gallery')) history.replaceState(null, '', `#${view}`);
+  views[view].onShow?.();
 }
 
 document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((b) => b.addEventListener('click', () => showView(b.dataset.view ?? 'gallery')));
+window.addEventListener('hashchange', () => showView(location.hash.slice(1)));
 
 initCompareView();
 initGallery();
+initLabelView($('label-view'));
+if (location.hash.length > 1) showView(location.hash.slice(1));
 
 /** For tests and the curious (devtools): the records made so far, the same as `facetally tag` writes. */
 (window as unknown as { __facetally: { records(): PhotoResult[] } }).__facetally = {

@@ -1,0 +1,228 @@
+/**
+ * End to end for the labelling view: a sample folder of the shared photos (two folder groups), opened in the
+ * web app in Debian's Chromium (playwright-core) through the folder picker; a few faces labelled with the
+ * keyboard; the export checked cell by cell against the sheet it came from; an import into a fresh tab to go on;
+ * and that nothing left 127.0.0.1.
+ *
+ * Environment: FACETALLY_CHROMIUM (default /usr/bin/chromium); FACETALLY_SCREENSHOTS (folder for
+ * web-label.png; default a temporary folder).
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { csvFormatRow, csvParseRows } from 'd3-dsv';
+import { Tagger } from '../../src/pipeline/tag.js';
+import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { describeShared, repoRoot, requireShared } from '../helpers/shared.js';
+
+const CHROMIUM = process.env.FACETALLY_CHROMIUM ?? '/usr/bin/chromium';
+const GROUPS: Record<string, string[]> = {
+  portraits: ['astronaut.png', 'grace_hopper.jpg', 'man_three_quarter.jpg'],
+  scenes: ['group_of_3.jpg', 'person_from_behind.jpg'],
+};
+const ATTRIBUTES = ['Eyeglasses', 'Male', 'Smiling', 'Wearing_Hat', 'Young'];
+const LONG = 300_000;
+
+/**
+ * A sample folder in the format `facetally sample` writes (to-label.csv, crops/NNNNNN.png aligned 178×218,
+ * context/NNNNNN.jpg with the box drawn), made here from the detector and the aligner: every face of the groups.
+ */
+async function makeSampleFolder(groupDirs: Record<string, string>, out: string): Promise<void> {
+  const tagger = await Tagger.create({}, false);
+  mkdirSync(join(out, 'crops'), { recursive: true });
+  mkdirSync(join(out, 'context'), { recursive: true });
+  const rows: string[][] = [['path', 'face', 'group', 'crop', 'context', ...ATTRIBUTES]];
+  let n = 0;
+  for (const [group, dir] of Object.entries(groupDirs)) {
+    for (const name of GROUPS[group]) {
+      const path = join(dir, name);
+      const { image, faces } = await tagger.detectFile(path);
+      for (const [i, f] of faces.entries()) {
+        const id = String(++n).padStart(6, '0');
+        const crop = f.aligned.crop;
+        await sharp(Buffer.from(crop.data), { raw: { width: crop.width, height: crop.height, channels: 3 } }).png().toFile(join(out, 'crops', `${id}.png`));
+        const b = f.detection.box;
+        const svg = `<svg width="${image.width}" height="${image.height}"><rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="none" stroke="#ffcc00" stroke-width="${Math.max(2, b.width / 40)}"/></svg>`;
+        const s = Math.max(b.width, b.height) * 3;
+        const left = Math.max(0, Math.round(b.x + b.width / 2 - s / 2)), top = Math.max(0, Math.round(b.y + b.height / 2 - s / 2));
+        const region = { left, top, width: Math.min(image.width - left, Math.round(s)), height: Math.min(image.height - top, Math.round(s)) };
+        const boxed = await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } })
+          .composite([{ input: Buffer.from(svg) }])
+          .png()
+          .toBuffer();
+        await sharp(boxed).extract(region).resize({ width: 480, height: 480, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 85 }).toFile(join(out, 'context', `${id}.jpg`));
+        rows.push([path, String(i), group, `crops/${id}.png`, `context/${id}.jpg`, ...ATTRIBUTES.map(() => '')]);
+      }
+    }
+  }
+  writeFileSync(join(out, 'to-label.csv'), rows.map((r) => csvFormatRow(r)).join('\n') + '\n');
+}
+
+describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json'], ([expectedPath]) => {
+  const photoDir = join(expectedPath, '..');
+  const missing = [
+    !existsSync(CHROMIUM) && `Chromium at ${CHROMIUM} (apt-get install chromium, or set FACETALLY_CHROMIUM)`,
+    !existsSync(join(repoRoot, 'dist/web/index.html')) && 'the web build dist/web (npm run build)',
+  ].filter(Boolean);
+  const skip = missing.length > 0 && !requireShared;
+  const shots = process.env.FACETALLY_SCREENSHOTS ? resolve(process.env.FACETALLY_SCREENSHOTS) : null;
+
+  let tmp: string;
+  let sampleDir: string;
+  let sheet: string[][];
+  let server: RunningServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const requests: { url: string; method: string; body: number }[] = [];
+  const pageErrors: string[] = [];
+
+  const progress = () => page.$eval('#label-progress', (el) => ({ facesDone: Number((el as HTMLElement).dataset.facesDone), cellsLabelled: Number((el as HTMLElement).dataset.cellsLabelled), text: el.textContent ?? '' }));
+  const current = () => page.$eval('#label-work', (el) => ({ row: Number((el as HTMLElement).dataset.row), attribute: (el as HTMLElement).dataset.attribute }));
+  async function exportCsv(via: 'button' | 'ctrl+s'): Promise<string[][]> {
+    const [download] = await Promise.all([page.waitForEvent('download'), via === 'button' ? page.click('#label-export') : page.keyboard.press('Control+s')]);
+    expect(download.suggestedFilename()).toBe('labels.csv');
+    return csvParseRows(readFileSync((await download.path())!, 'utf8'));
+  }
+  async function openPage(): Promise<Page> {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    p.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+    });
+    p.setDefaultTimeout(LONG);
+    await p.goto(`${server.url}#label`);
+    await p.waitForSelector('#label-view:not([hidden]) #label-folder', { state: 'attached' });
+    await p.setInputFiles('#label-folder', sampleDir);
+    await p.waitForSelector('#label-work:not([hidden])');
+    return p;
+  }
+
+  beforeAll(async () => {
+    if (skip) return;
+    if (missing.length) throw new Error(`e2e needs ${missing.join('; ')}`);
+    tmp = mkdtempSync(join(tmpdir(), 'facetally-label-e2e-'));
+    const groupDirs: Record<string, string> = {};
+    for (const [g, names] of Object.entries(GROUPS)) {
+      groupDirs[g] = join(tmp, 'photos', g);
+      mkdirSync(groupDirs[g], { recursive: true });
+      for (const n of names) copyFileSync(join(photoDir, n), join(groupDirs[g], n));
+    }
+    sampleDir = join(tmp, 'my-sample');
+    await makeSampleFolder(groupDirs, sampleDir);
+    sheet = csvParseRows(readFileSync(join(sampleDir, 'to-label.csv'), 'utf8'));
+
+    server = await startServer({ port: 0 });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+      timeout: 120_000,
+    });
+    context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer()?.length ?? 0 }));
+    page = await openPage();
+  }, LONG);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it.skipIf(skip)('opens the sample folder: first face, its crop (178×218) and context photo, the attributes', async () => {
+    const faces = sheet.length - 1;
+    expect(faces).toBeGreaterThanOrEqual(5);
+    expect(await page.textContent('#label-face-title')).toBe(`Face 1 of ${faces}`);
+    expect(await page.textContent('#label-status')).toContain(`to-label.csv: ${faces} faces × ${ATTRIBUTES.length} attributes`);
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#label-crop, #label-context')].every((i) => i.complete && i.naturalWidth > 0));
+    const sizes = await page.$$eval('#label-crop, #label-context', (imgs) => imgs.map((i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight]));
+    expect(sizes[0]).toEqual([178, 218]);
+    expect(sizes[1][0]).toBeGreaterThan(0);
+    expect(await page.$$eval('#label-attributes li', (lis) => lis.map((li) => (li as HTMLElement).dataset.attribute))).toEqual(ATTRIBUTES);
+    expect(await current()).toEqual({ row: 0, attribute: 'Eyeglasses' });
+    expect(await page.textContent('.shortcuts')).toContain('Y or 1');
+    expect(await progress()).toMatchObject({ facesDone: 0, cellsLabelled: 0 });
+  });
+
+  it.skipIf(skip)('labels with the keyboard: yes / no / skip, clear, arrows; progress follows', async () => {
+    // Labels as a careful annotator would give them where expected.json knows (and one deliberate slip).
+    // Face 1, astronaut.png: Eyeglasses no, Male no (with 0), Smiling yes, Wearing_Hat no, Young skipped → next face.
+    for (const k of ['n', '0', 'y', 'n', 's']) await page.keyboard.press(k);
+    expect(await current()).toEqual({ row: 1, attribute: 'Eyeglasses' });
+    expect(await progress()).toMatchObject({ facesDone: 0, cellsLabelled: 4 });
+    // Face 2, grace_hopper.jpg: Eyeglasses yes, Male no, Smiling skipped (Space), Wearing_Hat yes (with 1), Young yes (a slip).
+    for (const k of ['y', 'n', ' ', '1', 'y']) await page.keyboard.press(k);
+    expect(await current()).toEqual({ row: 2, attribute: 'Eyeglasses' });
+    await page.keyboard.press('ArrowLeft');
+    expect(await current()).toEqual({ row: 1, attribute: 'Eyeglasses' });
+    for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowDown');
+    expect((await current()).attribute).toBe('Smiling');
+    await page.keyboard.press('n'); // the skipped Smiling → no; face 2 is complete
+    expect(await progress()).toMatchObject({ facesDone: 1, cellsLabelled: 9 });
+    await page.keyboard.press('ArrowDown'); // Young: clear the slip, then no
+    await page.keyboard.press('Backspace');
+    expect(await page.getAttribute('#label-attributes li[data-attribute="Young"]', 'data-label')).toBe('');
+    expect(await progress()).toMatchObject({ facesDone: 0, cellsLabelled: 8 });
+    await page.keyboard.press('n');
+    expect(await progress()).toMatchObject({ facesDone: 1, cellsLabelled: 9 });
+    // Face 3, man_three_quarter.jpg, by mouse: Male yes; then Smiling no by key.
+    expect(await current()).toEqual({ row: 2, attribute: 'Eyeglasses' });
+    await page.click('#label-attributes li[data-attribute="Male"] button.label-yes');
+    expect(await current()).toEqual({ row: 2, attribute: 'Smiling' });
+    await page.keyboard.press('n');
+    expect(await progress()).toMatchObject({ facesDone: 1, cellsLabelled: 11 });
+    // To the last face, then Enter: the next face with blank labels, wrapping around to face 1 (Young).
+    const last = sheet.length - 2;
+    for (let r = 2; r < last; r++) await page.keyboard.press('ArrowRight');
+    expect((await current()).row).toBe(last);
+    await page.keyboard.press('Enter');
+    expect(await current()).toEqual({ row: 0, attribute: 'Young' });
+    expect((await progress()).text).toContain(`1 of ${sheet.length - 1} faces fully labelled, 2 in part · 11 of ${(sheet.length - 1) * ATTRIBUTES.length} labels`);
+    if (shots) {
+      mkdirSync(shots, { recursive: true });
+      await page.screenshot({ path: join(shots, 'web-label.png') });
+    }
+  });
+
+  it.skipIf(skip)('exports the same CSV: header, row order and untouched cells as read, labels filled in', async () => {
+    const out = await exportCsv('button');
+    expect(out[0]).toEqual(sheet[0]);
+    expect(out).toHaveLength(sheet.length);
+    const col = (a: string) => sheet[0].indexOf(a);
+    const expected = sheet.map((r) => [...r]);
+    const set = (row: number, a: string, v: string) => (expected[row + 1][col(a)] = v);
+    set(0, 'Eyeglasses', '0'); set(0, 'Male', '0'); set(0, 'Smiling', '1'); set(0, 'Wearing_Hat', '0');
+    set(1, 'Eyeglasses', '1'); set(1, 'Male', '0'); set(1, 'Smiling', '0'); set(1, 'Wearing_Hat', '1'); set(1, 'Young', '0');
+    set(2, 'Male', '1'); set(2, 'Smiling', '0');
+    expect(out).toEqual(expected);
+    // Ctrl+S gives the same file.
+    expect(await exportCsv('ctrl+s')).toEqual(expected);
+  });
+
+  it.skipIf(skip)('imports an export into a fresh tab and goes on where it stopped', async () => {
+    const out = await exportCsv('button');
+    const file = join(tmp, 'labels-earlier.csv');
+    writeFileSync(file, out.map((r) => csvFormatRow(r)).join('\n') + '\n');
+    const fresh = await openPage();
+    await fresh.setInputFiles('#label-import', file);
+    await fresh.waitForFunction(() => document.querySelector('#label-status')?.textContent?.startsWith('Imported'));
+    expect(await fresh.textContent('#label-status')).toBe('Imported 11 labels for 3 faces from labels-earlier.csv.');
+    expect(await fresh.$eval('#label-progress', (el) => Number((el as HTMLElement).dataset.cellsLabelled))).toBe(11);
+    expect(await fresh.$eval('#label-work', (el) => [Number((el as HTMLElement).dataset.row), (el as HTMLElement).dataset.attribute])).toEqual([0, 'Young']);
+    await fresh.close();
+  });
+
+  it.skipIf(skip)('no request left 127.0.0.1, none carried data, no page errors', () => {
+    const origin = server.url.replace(/\/$/, '');
+    expect(requests.filter((r) => !(r.url.startsWith(origin + '/') || r.url.startsWith(`blob:${origin}/`) || r.url.startsWith('data:')))).toEqual([]);
+    expect(requests.filter((r) => r.method !== 'GET' || r.body > 0)).toEqual([]);
+    const fetched = requests.filter((r) => r.url.startsWith(origin + '/')).map((r) => new URL(r.url).pathname);
+    expect(fetched.some((p) => /\.(jpe?g|png|csv)$/i.test(p))).toBe(false);
+    expect(pageErrors).toEqual([]);
+  });
+});
