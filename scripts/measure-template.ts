@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeImageFile } from '../src/image/decode.js';
-import { createDetector } from '../src/detect/index.js';
+import { createDetector } from '../src/detect/load-node.js';
 
 const dir = process.argv[2] ?? '../shared/data/celeba/img_align_celeba';
 const limit = Number(process.argv[3] ?? 2000);

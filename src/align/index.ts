@@ -1,4 +1,4 @@
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/rgb.js';
 import type { Detection, Point } from '../types.js';
 import { estimateSimilarity, invertSimilarity, type Similarity } from './similarity.js';
 import { TEMPLATE_HEIGHT, TEMPLATE_LANDMARK_INDICES, TEMPLATE_POINTS, TEMPLATE_WIDTH } from './template.js';

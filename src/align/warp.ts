@@ -1,4 +1,4 @@
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/rgb.js';
 import type { Similarity } from './similarity.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/rgb.js';
 import { cropRgb, type ImageOps } from '../image/ops.js';
 import type { ModelRunner } from '../runtime/onnx.js';
 import type { AttributeDecisions, AttributeScores } from '../types.js';

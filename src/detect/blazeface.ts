@@ -1,5 +1,5 @@
 import type { Detection } from '../types.js';
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/rgb.js';
 import type { ImageOps } from '../image/ops.js';
 import type { ModelRunner } from '../runtime/onnx.js';
 import { headsForInput } from './anchors.js';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/rgb.js';
 import type { Detection, Face } from '../types.js';
 import { placeLabels } from './layout.js';
 

@@ -1,45 +1,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describeUnknownBytes, sniffImageFormat } from './sniff.js';
+import { DEFAULT_MAX_PIXELS, type DecodeErrorCode, type RgbImage } from './rgb.js';
 
-/** Default refusal limit for decoded images: 100 megapixels (width x height). */
-export const DEFAULT_MAX_PIXELS = 100_000_000;
-
-/**
- * 8-bit sRGB pixels, 3 channels interleaved (RGBRGB…), row-major, top row first.
- * `data.length === width * height * 3`. Orientation is already applied (EXIF), alpha is flattened on white.
- */
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+export { DEFAULT_MAX_PIXELS, type DecodeErrorCode, type RgbImage } from './rgb.js';
 
 /** Options for {@link decodeImage}. */
 export interface DecodeOptions {
   /** Refuse images whose width x height exceeds this many pixels, before decoding the pixels. Default 100 megapixels. */
   maxPixels?: number;
 }
-
-/**
- * Stable error codes for photos that cannot be read. Each error record carries one of these.
- * - `not_found`: the path does not exist.
- * - `not_a_file`: the path is a directory or other non-regular file.
- * - `permission_denied`: the file cannot be opened for reading.
- * - `empty_file`: zero bytes.
- * - `unsupported_format`: the bytes are not an image format we decode (includes text named .jpg, SVG, PDF).
- * - `too_many_pixels`: the declared size exceeds the pixel limit (decompression-bomb guard).
- * - `corrupt_image`: the format is recognised (by its magic number) but the data is damaged (e.g. a truncated
- *   JPEG, a header cut short).
- */
-export type DecodeErrorCode =
-  | 'not_found'
-  | 'not_a_file'
-  | 'permission_denied'
-  | 'empty_file'
-  | 'unsupported_format'
-  | 'too_many_pixels'
-  | 'corrupt_image';
 
 /** A photo that could not be decoded; `message` names the file and the reason. */
 export class DecodeError extends Error {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { RgbImage } from './decode.js';
+import type { RgbImage } from './rgb.js';
 import type { ImageOps } from './ops.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RgbImage } from './decode.js';
+import type { RgbImage } from './rgb.js';
 
 /**
  * The image-resampling seam: detection and attribute code resize pixels only through this interface, so the

@@ -1,7 +1,8 @@
 import { alignFace, type AlignedFace } from '../align/index.js';
 import type { AttributeModel } from '../attributes/model.js';
 import { DEFAULT_MODEL_DIR, loadAttributeModel } from '../attributes/load-node.js';
-import { createDetector, type BlazeFaceDetector, type DetectOptions } from '../detect/index.js';
+import type { BlazeFaceDetector, DetectOptions } from '../detect/index.js';
+import { createDetector } from '../detect/load-node.js';
 import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
 import type { Detection, Face, PhotoResult } from '../types.js';
 import { listPhotos } from './files.js';

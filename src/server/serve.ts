@@ -14,7 +14,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
 import { parseSidecar, type Sidecar } from '../attributes/sidecar.js';
-import { blazefaceModelPaths } from '../detect/index.js';
+import { blazefaceModelPaths } from '../detect/load-node.js';
 
 /** Options of {@link startServer}. */
 export interface ServeOptions {

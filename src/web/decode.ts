@@ -15,12 +15,12 @@
  * This module must stay free of Node-only imports (sharp, fs): it is bundled for the browser.
  */
 
-import type { DecodeErrorCode, RgbImage } from '../image/decode.js';
+import type { DecodeErrorCode, RgbImage } from '../image/rgb.js';
 import { describeUnknownBytes, sniffImageFormat, type SniffedFormat } from '../image/sniff.js';
 
 export { sniffImageFormat, type SniffedFormat } from '../image/sniff.js';
 
-export type { RgbImage } from '../image/decode.js';
+export type { RgbImage } from '../image/rgb.js';
 
 /** Default refusal limit, the same as the CLI's: 100 megapixels (width x height). */
 export const BROWSER_DEFAULT_MAX_PIXELS = 100_000_000;

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BlazeFaceDetector, blazefaceModelPaths } from '../../src/detect/index.js';
+import { BlazeFaceDetector } from '../../src/detect/index.js';
+import { blazefaceModelPaths } from '../../src/detect/load-node.js';
 import { decodeImageFile } from '../../src/image/decode.js';
 import { sharpImageOps } from '../../src/image/ops-node.js';
 import { loadOnnxModel } from '../../src/runtime/onnx-node.js';

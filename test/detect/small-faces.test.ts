@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, expect, it } from 'vitest';
-import { createDetector, type BlazeFaceDetector } from '../../src/detect/index.js';
+import type { BlazeFaceDetector } from '../../src/detect/index.js';
+import { createDetector } from '../../src/detect/load-node.js';
 import type { RgbImage } from '../../src/image/decode.js';
 import { describeShared } from '../helpers/shared.js';
 

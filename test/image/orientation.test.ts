@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDetector } from '../../src/detect/index.js';
+import { createDetector } from '../../src/detect/load-node.js';
 import { decodeImageFile, type RgbImage } from '../../src/image/decode.js';
 import type { Detection } from '../../src/types.js';
 import { describeShared } from '../helpers/shared.js';
