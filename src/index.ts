@@ -2,12 +2,14 @@
  * facetally's library API.
  *
  * @example
- * import { tag } from 'facetally';
- * const records = await tag(['photos/']);           // PhotoResult[]; models load once
- * for (const r of records) console.log(r.path, r.faces.map((f) => f.decisions.Smiling));
+ * import { tag, tagFiles } from 'facetally';
+ * const records = await tag(['photos/']);           // the records of `facetally tag`, on all cores
+ * for (const r of records) console.log(r.path, r.sha256, r.faces.map((f) => f.decisions.Smiling));
+ * for await (const r of tagFiles(['more/'], { workers: 2 })) console.log(r.path);   // streamed
  */
 export * from './types.js';
-export { tag, tagFiles, Tagger, type TagOptions, type DetectedPhoto } from './pipeline/tag.js';
+export { tag, tagFiles, type TagFilesOptions } from './pipeline/library.js';
+export { Tagger, type TagOptions, type DetectedPhoto } from './pipeline/tag.js';
 export { tagFilesParallel, TaggerPool, defaultWorkers, type ParallelTagOptions, type PoolOptions, type HashedRecord } from './pipeline/pool.js';
 export { cropFiles, cropName, type CropManifestLine, type CropOptions } from './pipeline/crop.js';
 export { listPhotos, IMAGE_EXTENSIONS } from './pipeline/files.js';

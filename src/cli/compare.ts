@@ -111,8 +111,8 @@ Examples:
         top: opts.top,
         png: opts.png,
         tagger: async function* (inputs: string[]) {
-          const { tagFiles } = await import('../pipeline/tag.js');
-          yield* tagFiles(inputs, toTagOptions(opts));
+          const { tagFiles } = await import('../pipeline/library.js');
+          yield* tagFiles(inputs, { ...toTagOptions(opts), workers: 1 });
         },
         log,
         warn: (m: string) => process.stderr.write(`facetally compare: ${m}\n`),

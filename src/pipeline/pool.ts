@@ -250,6 +250,20 @@ export function hashKey(sha256: string): string {
 }
 
 /**
+ * Set `rec.duplicate_of` to the first path seen with the same content hash (records in listing order), and remember
+ * `rec.path` when its content is new. Records without a hash (unreadable files) pass unchanged. Mutates and returns `rec`.
+ */
+export function markDuplicate(rec: HashedRecord, firstByHash: Map<string, string>): HashedRecord {
+  if (rec.sha256) {
+    const key = hashKey(rec.sha256);
+    const first = firstByHash.get(key);
+    if (first === undefined) firstByHash.set(key, rec.path);
+    else if (first !== rec.path) rec.duplicate_of = first;
+  }
+  return rec;
+}
+
+/**
  * Tag every photo named by `inputs` on a pool of worker threads; yields one record per photo **in listing order**
  * (the same order, and the same records, as {@link tagFiles} plus `sha256`/`duplicate_of`, whatever the number of
  * workers). Memory is bounded: the listing is streamed, at most `window` photos are in progress or waiting for an
@@ -265,15 +279,7 @@ export async function* tagFilesParallel(inputs: readonly string[], options: Para
     onReady?.(pool);
     const window = win ?? Math.max(64, 8 * pool.capacity);
     const pending: Promise<HashedRecord>[] = [];
-    const finish = (rec: HashedRecord): HashedRecord => {
-      if (rec.sha256) {
-        const key = hashKey(rec.sha256);
-        const first = firstByHash.get(key);
-        if (first === undefined) firstByHash.set(key, rec.path);
-        else if (first !== rec.path) rec.duplicate_of = first;
-      }
-      return rec;
-    };
+    const finish = (rec: HashedRecord): HashedRecord => markDuplicate(rec, firstByHash);
     for await (const item of listPhotos(inputs)) {
       if (skip?.(item.path)) continue;
       pending.push(

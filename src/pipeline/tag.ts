@@ -5,7 +5,6 @@ import type { BlazeFaceDetector, DetectOptions } from '../detect/index.js';
 import { createDetector } from '../detect/load-node.js';
 import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
 import type { Detection, Face, PhotoResult } from '../types.js';
-import { listPhotos } from './files.js';
 import { failureRecord, roundDetection } from './records.js';
 
 /** Options of the whole pipeline: decoding, detection, and which attribute model to use. */
@@ -86,23 +85,4 @@ export class Tagger {
 /** A record for a photo that produced no result. */
 export function errorRecord(path: string, err: unknown): PhotoResult {
   return failureRecord(path, err, (e): e is DecodeError => e instanceof DecodeError);
-}
-
-/**
- * Tag every photo named by `inputs` (files, or folders searched recursively), one record per photo,
- * in listing order. Records stream out as they are made.
- */
-export async function* tagFiles(inputs: readonly string[], options: TagOptions = {}): AsyncGenerator<PhotoResult> {
-  const tagger = await Tagger.create(options);
-  for await (const item of listPhotos(inputs)) {
-    if (item.problem) yield { path: item.path, width: 0, height: 0, faces: [], error: item.problem };
-    else yield await tagger.tagFile(item.path);
-  }
-}
-
-/** Convenience: tag photos and collect all records. For large collections prefer {@link tagFiles}. */
-export async function tag(inputs: string | readonly string[], options: TagOptions = {}): Promise<PhotoResult[]> {
-  const out: PhotoResult[] = [];
-  for await (const r of tagFiles(typeof inputs === 'string' ? [inputs] : inputs, options)) out.push(r);
-  return out;
 }

@@ -1,6 +1,6 @@
 /**
- * The worker pool: identical records whatever the number of workers, in listing order, equal to the serial
- * library path (`tagFiles`) plus the content hash; duplicates reported, not merged; errors carried through.
+ * The worker pool: identical records whatever the number of workers, in listing order, equal to the library's
+ * in-thread path (`tag` with `workers: 1`, sha256 and duplicate_of included); duplicates reported, not merged; errors carried through.
  *
  * Uses the shipped attribute model (models/celeba-attributes); when it is missing these tests fail with the
  * loader's message naming the file. FACETALLY_TEST_MODEL_DIR points them at another model folder (development only).
@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TaggerPool, tagFilesParallel, type HashedRecord } from '../../src/pipeline/pool.js';
-import { tagFiles } from '../../src/pipeline/tag.js';
-import type { PhotoResult } from '../../src/types.js';
+import { tag } from '../../src/pipeline/library.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const modelDir = process.env.FACETALLY_TEST_MODEL_DIR || undefined;
@@ -40,13 +39,16 @@ describe('TaggerPool / tagFilesParallel', () => {
     mkdirSync(join(dir, 'h-folder.png'));
   });
 
-  it('--workers 1 and 2 give identical records, in listing order, equal to tagFiles plus sha256', async () => {
+  it('--workers 1 and 2 give identical records, in listing order, equal to the library in this thread and on 2 workers', async () => {
     const one = await collect(tagFilesParallel([dir], { modelDir, workers: 1 }));
     const two = await collect(tagFilesParallel([dir], { modelDir, workers: 2, perWorker: 3 }));
     expect(two).toEqual(one);
-    const serial: PhotoResult[] = await collect(tagFiles([dir], { modelDir }));
-    expect(one.map((r) => r.path)).toEqual(serial.map((r) => r.path));
-    expect(one.map(({ sha256, duplicate_of, ...rest }) => rest)).toEqual(serial);
+    // The library: the command's records, field order included (sha256 and duplicate_of as the command writes them).
+    const serial = await tag(dir, { modelDir, workers: 1 });
+    expect(serial).toEqual(one);
+    expect(serial.map((r) => JSON.stringify(r))).toEqual(one.map((r) => JSON.stringify(r)));
+    expect(await tag([dir], { modelDir, workers: 2 })).toEqual(one);
+    expect(serial.find((r) => r.path.endsWith('c copy é.png'))!.duplicate_of).toBe(join(dir, 'a.png'));
     expect(one.filter((r) => r.faces.length > 0).length).toBeGreaterThanOrEqual(4);
   });
 

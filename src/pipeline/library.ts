@@ -1,0 +1,60 @@
+/**
+ * The library's photo → record entry points, {@link tagFiles} and {@link tag}: the same records as `facetally tag`
+ * (`sha256`, `duplicate_of`, listing order), on the same worker pool as the command by default, or in the calling
+ * thread with `workers: 1`.
+ */
+import { listPhotos } from './files.js';
+import { defaultWorkers, markDuplicate, tagFilesParallel, type ParallelTagOptions } from './pool.js';
+import { Tagger } from './tag.js';
+import { tagPhotoHashed, withHash, type HashedRecord } from './worker.js';
+
+/** Options of {@link tagFiles} and {@link tag}: the pipeline's options (see `TagOptions`) plus how to run it. */
+export interface TagFilesOptions extends Omit<ParallelTagOptions, 'onReady'> {
+  /**
+   * Worker threads, each loading its own copy of the models. Default: one per core
+   * (`os.availableParallelism()`), as `facetally tag`. `1` runs in the calling thread, without a worker thread.
+   */
+  workers?: number;
+}
+
+/**
+ * Tag every photo named by `inputs` (files, or folders searched recursively): one record per photo, in listing
+ * order, exactly as `facetally tag` writes them — `path`, `sha256` (of the file's bytes; null when unreadable),
+ * `duplicate_of` (the first path of this run with identical bytes, else null), `width`, `height`, `faces`, `error`.
+ * Unreadable photos become records with an `error` (codes: `DecodeErrorCode`, `internal_error`); nothing throws for a
+ * bad photo. Records stream out as they are made; memory stays bounded however many photos there are.
+ *
+ * @throws Error naming the model file when a model cannot be loaded; RangeError for a bad `workers`.
+ * @example
+ * for await (const rec of tagFiles(['photos/'], { workers: 4 })) console.log(rec.path, rec.faces.length);
+ */
+export async function* tagFiles(inputs: readonly string[], options: TagFilesOptions = {}): AsyncGenerator<HashedRecord> {
+  const workers = options.workers ?? defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`expected a positive integer for workers but received ${workers}`);
+  if (workers > 1) {
+    yield* tagFilesParallel(inputs, { ...options, workers });
+    return;
+  }
+  const { skip, firstByHash = new Map<string, string>(), window: _window, perWorker: _perWorker, workers: _workers, ...tagOptions } = options;
+  const tagger = await Tagger.create(tagOptions);
+  for await (const item of listPhotos(inputs)) {
+    if (skip?.(item.path)) continue;
+    const rec = item.problem
+      ? withHash({ path: item.path, width: 0, height: 0, faces: [], error: item.problem }, null)
+      : await tagPhotoHashed(tagger, item.path);
+    yield markDuplicate(rec, firstByHash);
+  }
+}
+
+/**
+ * Tag photos and collect all records (see {@link tagFiles}; for large collections iterate {@link tagFiles} instead).
+ * @param inputs a file or folder, or a list of them.
+ * @example
+ * const records = await tag('photos/');                    // all cores
+ * const same = await tag('photos/', { workers: 1 });       // in this thread: the same records
+ */
+export async function tag(inputs: string | readonly string[], options: TagFilesOptions = {}): Promise<HashedRecord[]> {
+  const out: HashedRecord[] = [];
+  for await (const r of tagFiles(typeof inputs === 'string' ? [inputs] : inputs, options)) out.push(r);
+  return out;
+}
