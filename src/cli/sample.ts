@@ -77,8 +77,8 @@ Examples:
         overwrite: opts.overwrite,
         maxPixels: opts.maxPixels * 1e6,
         tagger: async function* (inputs: string[]) {
-          const { tagFiles } = await import('../pipeline/tag.js');
-          yield* tagFiles(inputs, toTagOptions(opts));
+          const { tagFiles } = await import('../pipeline/library.js');
+          yield* tagFiles(inputs, { ...toTagOptions(opts), workers: 1 });
         },
         log,
       });

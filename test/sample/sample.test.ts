@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseCsv, UsageError } from '../../src/analysis/inputs.js';
 import { drawLabellingSample, type SampleUnit } from '../../src/analysis/sample.js';
 import { parseAttributeList, runSample } from '../../src/pipeline/sample.js';
-import { tag } from '../../src/pipeline/tag.js';
+import { tag } from '../../src/pipeline/library.js';
 import { describeShared } from '../helpers/shared.js';
 
 const units = (group: string, n: number): SampleUnit[] => Array.from({ length: n }, (_, i) => ({ path: `${group}/p${Math.floor(i / 2)}.jpg`, face: i % 2, group }));
@@ -58,7 +58,7 @@ describeShared('runSample on the shared photos', ['data/photos/group_of_3.jpg', 
   copyFileSync(man, join(dir, 'gb/man_three_quarter.jpg'));
 
   it('writes to-label.csv by the contract, aligned crops and context pictures; the paths are the records\' own', async () => {
-    const records = await tag([join(dir, 'ga'), join(dir, 'gb')]);
+    const records = await tag([join(dir, 'ga'), join(dir, 'gb')], { workers: 1 });
     writeFileSync(join(dir, 'tags.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const out = join(dir, 'label');
     const o = await runSample({ folders: [join(dir, 'ga'), join(dir, 'gb')], results: join(dir, 'tags.jsonl'), perGroup: 2, seed: 3, attributes: ['Smiling', 'Eyeglasses'], out });
