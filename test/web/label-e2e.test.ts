@@ -1,64 +1,37 @@
 /**
- * End to end for the labelling view: a sample folder of the shared photos (two folder groups), opened in the
- * web app in Debian's Chromium (playwright-core) through the folder picker; a few faces labelled with the
+ * End to end for the labelling view: `facetally sample` on the shared photos (two folder groups), its folder
+ * opened in the web app in Debian's Chromium (playwright-core) through the folder picker; a few faces labelled with the
  * keyboard; the export checked cell by cell against the sheet it came from; an import into a fresh tab to go on;
  * and that nothing left 127.0.0.1.
  *
  * Environment: FACETALLY_CHROMIUM (default /usr/bin/chromium); FACETALLY_SCREENSHOTS (folder for
  * web-label.png; default a temporary folder).
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { csvFormatRow, csvParseRows } from 'd3-dsv';
-import { Tagger } from '../../src/pipeline/tag.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import { describeShared, repoRoot, requireShared } from '../helpers/shared.js';
 
 const CHROMIUM = process.env.FACETALLY_CHROMIUM ?? '/usr/bin/chromium';
 const GROUPS: Record<string, string[]> = {
   portraits: ['astronaut.png', 'grace_hopper.jpg', 'man_three_quarter.jpg'],
-  scenes: ['group_of_3.jpg', 'person_from_behind.jpg'],
+  scenes: ['group_of_3.jpg', 'family_of_7.jpg', 'person_from_behind.jpg'],
 };
 const ATTRIBUTES = ['Eyeglasses', 'Male', 'Smiling', 'Wearing_Hat', 'Young'];
 const LONG = 300_000;
 
-/**
- * A sample folder in the format `facetally sample` writes (to-label.csv, crops/NNNNNN.png aligned 178×218,
- * context/NNNNNN.jpg with the box drawn), made here from the detector and the aligner: every face of the groups.
- */
-async function makeSampleFolder(groupDirs: Record<string, string>, out: string): Promise<void> {
-  const tagger = await Tagger.create({}, false);
-  mkdirSync(join(out, 'crops'), { recursive: true });
-  mkdirSync(join(out, 'context'), { recursive: true });
-  const rows: string[][] = [['path', 'face', 'group', 'crop', 'context', ...ATTRIBUTES]];
-  let n = 0;
-  for (const [group, dir] of Object.entries(groupDirs)) {
-    for (const name of GROUPS[group]) {
-      const path = join(dir, name);
-      const { image, faces } = await tagger.detectFile(path);
-      for (const [i, f] of faces.entries()) {
-        const id = String(++n).padStart(6, '0');
-        const crop = f.aligned.crop;
-        await sharp(Buffer.from(crop.data), { raw: { width: crop.width, height: crop.height, channels: 3 } }).png().toFile(join(out, 'crops', `${id}.png`));
-        const b = f.detection.box;
-        const svg = `<svg width="${image.width}" height="${image.height}"><rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="none" stroke="#ffcc00" stroke-width="${Math.max(2, b.width / 40)}"/></svg>`;
-        const s = Math.max(b.width, b.height) * 3;
-        const left = Math.max(0, Math.round(b.x + b.width / 2 - s / 2)), top = Math.max(0, Math.round(b.y + b.height / 2 - s / 2));
-        const region = { left, top, width: Math.min(image.width - left, Math.round(s)), height: Math.min(image.height - top, Math.round(s)) };
-        const boxed = await sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } })
-          .composite([{ input: Buffer.from(svg) }])
-          .png()
-          .toBuffer();
-        await sharp(boxed).extract(region).resize({ width: 480, height: 480, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 85 }).toFile(join(out, 'context', `${id}.jpg`));
-        rows.push([path, String(i), group, `crops/${id}.png`, `context/${id}.jpg`, ...ATTRIBUTES.map(() => '')]);
-      }
-    }
-  }
-  writeFileSync(join(out, 'to-label.csv'), rows.map((r) => csvFormatRow(r)).join('\n') + '\n');
+const bin = join(repoRoot, 'bin', 'facetally.js');
+
+/** Run the command line in `cwd`; @throws Error with its stderr when it does not exit with 0. */
+function facetally(args: string[], cwd: string): string {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`facetally ${args.join(' ')} exited with ${r.status}:\n${r.stderr}`);
+  return r.stdout;
 }
 
 describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json'], ([expectedPath]) => {
@@ -73,6 +46,8 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
   let tmp: string;
   let sampleDir: string;
   let sheet: string[][];
+  /** Row (0-based, in to-label.csv after the header) of each portrait's face. */
+  const rowOf: Record<string, number> = {};
   let server: RunningServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -105,15 +80,15 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     if (skip) return;
     if (missing.length) throw new Error(`e2e needs ${missing.join('; ')}`);
     tmp = mkdtempSync(join(tmpdir(), 'facetally-label-e2e-'));
-    const groupDirs: Record<string, string> = {};
     for (const [g, names] of Object.entries(GROUPS)) {
-      groupDirs[g] = join(tmp, 'photos', g);
-      mkdirSync(groupDirs[g], { recursive: true });
-      for (const n of names) copyFileSync(join(photoDir, n), join(groupDirs[g], n));
+      mkdirSync(join(tmp, 'photos', g), { recursive: true });
+      for (const n of names) copyFileSync(join(photoDir, n), join(tmp, 'photos', g, n));
     }
+    // Every portrait face (3 of 3) and 4 of the 10 scene faces, in a seeded random order that mixes the groups.
     sampleDir = join(tmp, 'my-sample');
-    await makeSampleFolder(groupDirs, sampleDir);
+    facetally(['sample', 'photos/portraits', 'photos/scenes', '--out', 'my-sample', '--per-group', '4', '--seed', '7', '--attributes', ATTRIBUTES.join(','), '-q'], tmp);
     sheet = csvParseRows(readFileSync(join(sampleDir, 'to-label.csv'), 'utf8'));
+    for (const name of ['astronaut.png', 'grace_hopper.jpg', 'man_three_quarter.jpg']) rowOf[name] = sheet.findIndex((r) => r[0] === `photos/portraits/${name}`) - 1;
 
     server = await startServer({ port: 0 });
     const { chromium } = await import('playwright-core');
@@ -136,7 +111,8 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
 
   it.skipIf(skip)('opens the sample folder: first face, its crop (178×218) and context photo, the attributes', async () => {
     const faces = sheet.length - 1;
-    expect(faces).toBeGreaterThanOrEqual(5);
+    expect(faces).toBe(7); // 3 portraits + 4 of the 10 scene faces
+    expect(Object.values(rowOf).every((r) => r >= 0)).toBe(true);
     expect(await page.textContent('#label-face-title')).toBe(`Face 1 of ${faces}`);
     expect(await page.textContent('#label-status')).toContain(`to-label.csv: ${faces} faces × ${ATTRIBUTES.length} attributes`);
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#label-crop, #label-context')].every((i) => i.complete && i.naturalWidth > 0));
@@ -150,19 +126,29 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
   });
 
   it.skipIf(skip)('labels with the keyboard: yes / no / skip, clear, arrows; progress follows', async () => {
+    const [A, G, M] = [rowOf['astronaut.png'], rowOf['grace_hopper.jpg'], rowOf['man_three_quarter.jpg']];
+    const last = sheet.length - 2;
+    /** Go to a face with ← / →; the first attribute is then current. */
+    async function goTo(row: number, name?: string): Promise<void> {
+      const from = (await current()).row;
+      for (let k = 0; k < Math.abs(row - from); k++) await page.keyboard.press(row > from ? 'ArrowRight' : 'ArrowLeft');
+      if (row === from) for (const _ of ATTRIBUTES) await page.keyboard.press('ArrowUp'); // up to the first attribute
+      expect(await current()).toEqual({ row, attribute: 'Eyeglasses' });
+      if (name) expect(await page.textContent('#label-face-path')).toContain(name);
+    }
     // Labels as a careful annotator would give them where expected.json knows (and one deliberate slip).
-    // Face 1, astronaut.png: Eyeglasses no, Male no (with 0), Smiling yes, Wearing_Hat no, Young skipped → next face.
+    // astronaut.png: Eyeglasses no, Male no (with 0), Smiling yes, Wearing_Hat no, Young skipped.
+    await goTo(A, 'astronaut.png');
     for (const k of ['n', '0', 'y', 'n', 's']) await page.keyboard.press(k);
-    expect(await current()).toEqual({ row: 1, attribute: 'Eyeglasses' });
+    expect(await current()).toEqual(A < last ? { row: A + 1, attribute: 'Eyeglasses' } : { row: A, attribute: 'Young' });
     expect(await progress()).toMatchObject({ facesDone: 0, cellsLabelled: 4 });
-    // Face 2, grace_hopper.jpg: Eyeglasses yes, Male no, Smiling skipped (Space), Wearing_Hat yes (with 1), Young yes (a slip).
+    // grace_hopper.jpg: Eyeglasses yes, Male no, Smiling skipped (Space), Wearing_Hat yes (with 1), Young yes (a slip).
+    await goTo(G, 'grace_hopper.jpg');
     for (const k of ['y', 'n', ' ', '1', 'y']) await page.keyboard.press(k);
-    expect(await current()).toEqual({ row: 2, attribute: 'Eyeglasses' });
-    await page.keyboard.press('ArrowLeft');
-    expect(await current()).toEqual({ row: 1, attribute: 'Eyeglasses' });
+    await goTo(G);
     for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowDown');
     expect((await current()).attribute).toBe('Smiling');
-    await page.keyboard.press('n'); // the skipped Smiling → no; face 2 is complete
+    await page.keyboard.press('n'); // the skipped Smiling → no; the face is complete
     expect(await progress()).toMatchObject({ facesDone: 1, cellsLabelled: 9 });
     await page.keyboard.press('ArrowDown'); // Young: clear the slip, then no
     await page.keyboard.press('Backspace');
@@ -170,19 +156,18 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     expect(await progress()).toMatchObject({ facesDone: 0, cellsLabelled: 8 });
     await page.keyboard.press('n');
     expect(await progress()).toMatchObject({ facesDone: 1, cellsLabelled: 9 });
-    // Face 3, man_three_quarter.jpg, by mouse: Male yes; then Smiling no by key.
-    expect(await current()).toEqual({ row: 2, attribute: 'Eyeglasses' });
+    // man_three_quarter.jpg, by mouse: Male yes; then Smiling no by key.
+    await goTo(M, 'man_three_quarter.jpg');
     await page.click('#label-attributes li[data-attribute="Male"] button.label-yes');
-    expect(await current()).toEqual({ row: 2, attribute: 'Smiling' });
+    expect(await current()).toEqual({ row: M, attribute: 'Smiling' });
     await page.keyboard.press('n');
     expect(await progress()).toMatchObject({ facesDone: 1, cellsLabelled: 11 });
-    // To the last face, then Enter: the next face with blank labels, wrapping around to face 1 (Young).
-    const last = sheet.length - 2;
-    for (let r = 2; r < last; r++) await page.keyboard.press('ArrowRight');
-    expect((await current()).row).toBe(last);
+    // From the last face, Enter goes to the next face with blank labels, wrapping around to the first that is not grace_hopper.
+    await goTo(last);
     await page.keyboard.press('Enter');
-    expect(await current()).toEqual({ row: 0, attribute: 'Young' });
+    expect(await current()).toEqual({ row: G === 0 ? 1 : 0, attribute: (G === 0 ? 1 : 0) === A ? 'Young' : 'Eyeglasses' });
     expect((await progress()).text).toContain(`1 of ${sheet.length - 1} faces fully labelled, 2 in part · 11 of ${(sheet.length - 1) * ATTRIBUTES.length} labels`);
+    await goTo(G);
     if (shots) {
       mkdirSync(shots, { recursive: true });
       await page.screenshot({ path: join(shots, 'web-label.png') });
@@ -196,9 +181,10 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     const col = (a: string) => sheet[0].indexOf(a);
     const expected = sheet.map((r) => [...r]);
     const set = (row: number, a: string, v: string) => (expected[row + 1][col(a)] = v);
-    set(0, 'Eyeglasses', '0'); set(0, 'Male', '0'); set(0, 'Smiling', '1'); set(0, 'Wearing_Hat', '0');
-    set(1, 'Eyeglasses', '1'); set(1, 'Male', '0'); set(1, 'Smiling', '0'); set(1, 'Wearing_Hat', '1'); set(1, 'Young', '0');
-    set(2, 'Male', '1'); set(2, 'Smiling', '0');
+    const [A, G, M] = [rowOf['astronaut.png'], rowOf['grace_hopper.jpg'], rowOf['man_three_quarter.jpg']];
+    set(A, 'Eyeglasses', '0'); set(A, 'Male', '0'); set(A, 'Smiling', '1'); set(A, 'Wearing_Hat', '0');
+    set(G, 'Eyeglasses', '1'); set(G, 'Male', '0'); set(G, 'Smiling', '0'); set(G, 'Wearing_Hat', '1'); set(G, 'Young', '0');
+    set(M, 'Male', '1'); set(M, 'Smiling', '0');
     expect(out).toEqual(expected);
     // Ctrl+S gives the same file.
     expect(await exportCsv('ctrl+s')).toEqual(expected);
@@ -209,11 +195,12 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     const file = join(tmp, 'labels-earlier.csv');
     writeFileSync(file, out.map((r) => csvFormatRow(r)).join('\n') + '\n');
     const fresh = await openPage();
+    const first = rowOf['grace_hopper.jpg'] === 0 ? 1 : 0; // the first face not fully labelled
     await fresh.setInputFiles('#label-import', file);
     await fresh.waitForFunction(() => document.querySelector('#label-status')?.textContent?.startsWith('Imported'));
     expect(await fresh.textContent('#label-status')).toBe('Imported 11 labels for 3 faces from labels-earlier.csv.');
     expect(await fresh.$eval('#label-progress', (el) => Number((el as HTMLElement).dataset.cellsLabelled))).toBe(11);
-    expect(await fresh.$eval('#label-work', (el) => [Number((el as HTMLElement).dataset.row), (el as HTMLElement).dataset.attribute])).toEqual([0, 'Young']);
+    expect(await fresh.$eval('#label-work', (el) => [Number((el as HTMLElement).dataset.row), (el as HTMLElement).dataset.attribute])).toEqual([first, first === rowOf['astronaut.png'] ? 'Young' : 'Eyeglasses']);
     await fresh.close();
   });
 

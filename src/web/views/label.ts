@@ -322,7 +322,8 @@ function render(): void {
   const path = cells[sheet.col.path];
   const group = sheet.col.group >= 0 && cells[sheet.col.group] ? `group ${cells[sheet.col.group]} · ` : '';
   const where = el('#label-face-path');
-  where.textContent = `${group}${path.slice(path.lastIndexOf('/') + 1)}, face ${cells[sheet.col.face] || '—'}`;
+  const face = cells[sheet.col.face].trim();
+  where.textContent = `${group}${path.slice(path.lastIndexOf('/') + 1)}${face === '' ? '' : ` (face index ${face})`}`;
   where.title = path;
   showImage(el<HTMLImageElement>('#label-crop'), cells[sheet.col.crop]);
   showImage(el<HTMLImageElement>('#label-context'), sheet.col.context >= 0 ? cells[sheet.col.context] : '');
