@@ -170,7 +170,9 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     await goTo(G);
     if (shots) {
       mkdirSync(shots, { recursive: true });
-      await page.screenshot({ path: join(shots, 'web-label.png') });
+      await page.mouse.move(1, 1); // no hover highlight in the picture
+      const bottom = await page.$eval('#label-work', (el) => el.getBoundingClientRect().bottom);
+      await page.screenshot({ path: join(shots, 'web-label.png'), clip: { x: 0, y: 0, width: 1400, height: Math.ceil(bottom) + 16 } });
     }
   });
 
@@ -202,6 +204,23 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     expect(await fresh.$eval('#label-progress', (el) => Number((el as HTMLElement).dataset.cellsLabelled))).toBe(11);
     expect(await fresh.$eval('#label-work', (el) => [Number((el as HTMLElement).dataset.row), (el as HTMLElement).dataset.attribute])).toEqual([first, first === rowOf['astronaut.png'] ? 'Young' : 'Eyeglasses']);
     await fresh.close();
+  });
+
+  it.skipIf(skip)('without a folder picker: loose files (the sheet, then the images) are matched by file name', async () => {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    await p.goto(`${server.url}#label`);
+    await p.setInputFiles('#label-files', join(sampleDir, 'to-label.csv'));
+    await p.waitForSelector('#label-work:not([hidden])');
+    expect(await p.textContent('#label-status')).toBe(`to-label.csv: ${sheet.length - 1} faces × ${ATTRIBUTES.length} attributes · ${sheet.length - 1} crop images not found among the opened files`);
+    expect(await p.textContent('.label-crop figcaption')).toBe('crops/000001.png: not among the opened files');
+    const images = sheet.slice(1).flatMap((r) => [join(sampleDir, r[3]), join(sampleDir, r[4])]);
+    await p.setInputFiles('#label-files', images);
+    expect(await p.textContent('#label-status')).toBe(`to-label.csv: ${sheet.length - 1} faces × ${ATTRIBUTES.length} attributes`);
+    await p.waitForFunction(() => (document.querySelector<HTMLImageElement>('#label-crop')?.naturalWidth ?? 0) > 0);
+    expect(await p.$eval('#label-crop', (i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight])).toEqual([178, 218]);
+    expect(await p.textContent('.label-crop figcaption')).toBe('aligned crop (what the model sees)');
+    await p.close();
   });
 
   it.skipIf(skip)('no request left 127.0.0.1, none carried data, no page errors', () => {
