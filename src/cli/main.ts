@@ -7,6 +7,7 @@ import { registerEvalCommand } from './eval.js';
 import { registerSampleCommand } from './sample.js';
 import { registerServeCommand } from './serve.js';
 import { registerTagCommand } from './tag.js';
+import { registerWorkerCommand } from './worker.js';
 
 /** Build the `facetally` program with all its commands. */
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ Examples:
   registerCompareCommand(program);
   registerSampleCommand(program);
   registerServeCommand(program);
+  registerWorkerCommand(program);
   // Extra positional arguments are a usage error (exit 1), not silently ignored.
   for (const c of program.commands) c.allowExcessArguments(false).showHelpAfterError('(run with --help for usage)');
   return program;

@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { IMAGE_EXTENSIONS, listPhotos } from '../pipeline/files.js';
-import { defaultWorkers, tagFilesParallel, type HashedRecord } from '../pipeline/pool.js';
+import { checkRedisUrl } from '../distributed/queue.js';
+import { tagFilesQueued, type QueueTagger } from '../distributed/coordinator.js';
+import { defaultWorkers, tagFilesParallel, type HashedRecord, type TaggingBackend } from '../pipeline/pool.js';
 import { hasRecord, LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
 import { tagCsvHeader, tagCsvRows } from '../pipeline/csv.js';
 import { addPipelineOptions, parsePositiveInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
@@ -15,6 +17,10 @@ interface TagCliOptions extends PipelineCliOptions {
   workers: number;
   resume?: boolean;
   overwrite?: boolean;
+  queue?: string | true;
+  sendBytes?: boolean;
+  inFlight: number;
+  runTtl: number;
 }
 
 /**
@@ -95,6 +101,10 @@ export function registerTagCommand(program: Command): void {
     .option('--resume', 'continue an interrupted run: keep the records already in --out (a torn last line is dropped), tag only the other photos')
     .option('--overwrite', 'replace an existing, non-empty --out file (without --resume or --overwrite, an existing file is never touched)')
     .option('-q, --quiet', 'no progress bar and no summary (a count of unreadable photos is still printed)')
+    .option('--queue [url]', 'distributed run: hand the photos to `facetally worker` processes through this Redis (redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://; without a value: $FACETALLY_REDIS_URL); see docs/distributed.md')
+    .option('--send-bytes', 'with --queue: put each photo\'s bytes into its job, for workers that cannot read the photos (photos over 16 MiB get a too_large_to_send record)')
+    .addOption(new Option('--in-flight <n>', 'with --queue: photos enqueued and not yet done, at most').argParser(parsePositiveInt).default(1000))
+    .addOption(new Option('--run-ttl <seconds>', 'with --queue: workers skip the jobs of a run whose coordinator was silent this long').argParser(parsePositiveInt).default(30).hideHelp())
     .addHelpText(
       'after',
       `
@@ -109,6 +119,8 @@ JSON line per photo, in listing order:
 Interrupted runs: records are appended one complete line at a time; rerun the same command with --resume
   (needs --out and --format jsonl) and each photo ends up in the file exactly once.
   An existing, non-empty --out file is refused unless --resume (continue it) or --overwrite (replace it).
+Distributed runs (--queue): the same output, written here, by workers on other machines (facetally worker);
+  Redis lost mid-run is reported and waited for, and photos it lost are enqueued again. docs/distributed.md.
 Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
     );
   addPipelineOptions(cmd).action(async (inputs: string[], opts: TagCliOptions) => {
@@ -117,6 +129,13 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     const maxWorkers = 4 * availableParallelism();
     if (opts.workers > maxWorkers) {
       throw new Error(`--workers ${opts.workers}: at most ${maxWorkers} (4 x the ${availableParallelism()} cores here); each worker loads its own copy of the models`);
+    }
+    if (opts.sendBytes && !opts.queue) throw new Error('--send-bytes needs --queue (it puts the photos into the jobs of a distributed run)');
+    let queueUrl: string | undefined;
+    if (opts.queue) {
+      queueUrl = opts.queue === true ? process.env.FACETALLY_REDIS_URL : opts.queue;
+      if (!queueUrl) throw new Error('--queue without a URL reads $FACETALLY_REDIS_URL, which is not set');
+      checkRedisUrl(queueUrl);
     }
     if (opts.resume && opts.overwrite) throw new Error('--resume and --overwrite contradict each other: --resume keeps the records in --out, --overwrite replaces them');
     if (opts.out && !opts.resume) {
@@ -151,19 +170,31 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     // The total for the progress bar and its ETA walks the listing once more, only when the bar is shown.
     const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs, resumed && ((p) => hasRecord(resumed, p))) : undefined;
     let progress = createProgress('tag', total, true);
+    let coordinator: QueueTagger | null = null;
     try {
-      const records = tagFilesParallel(inputs, {
-        ...toTagOptions(opts),
-        workers: opts.workers,
-        skip,
-        firstByHash: resumed?.firstByHash,
-        onReady: (pool) => {
-          names = pool.attributeNames;
-          if (opts.out) sink = new LineWriter(opts.out, !!opts.resume);
-          summary.markReady();
-          progress = createProgress('tag', total, opts.quiet); // rate and ETA from the first photo, not from model loading
-        },
-      });
+      const onReady = (backend: TaggingBackend) => {
+        names = backend.attributeNames;
+        if (opts.out) sink = new LineWriter(opts.out, !!opts.resume);
+        summary.markReady();
+        progress = createProgress('tag', total, opts.quiet); // rate and ETA from the first photo, not from model loading
+      };
+      const records = queueUrl
+        ? tagFilesQueued(inputs, {
+            url: queueUrl,
+            tagOptions: toTagOptions(opts),
+            modelDir: opts.model,
+            sendBytes: opts.sendBytes,
+            inFlight: opts.inFlight,
+            runTtlMs: opts.runTtl * 1000,
+            skip,
+            firstByHash: resumed?.firstByHash,
+            onNotice: (line) => process.stderr.write(`\nfacetally tag: ${line}\n`),
+            onReady: (backend) => {
+              coordinator = backend;
+              onReady(backend);
+            },
+          })
+        : tagFilesParallel(inputs, { ...toTagOptions(opts), workers: opts.workers, skip, firstByHash: resumed?.firstByHash, onReady });
       let first = true;
       for await (const rec of records) {
         if (first) {
@@ -181,7 +212,8 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       progress.stop();
       (sink as LineWriter | null)?.close();
     }
-    if (!opts.quiet) process.stderr.write(summary.format(opts.workers, resumed));
+    const workers = coordinator ? (coordinator as QueueTagger).workersSeen.size : opts.workers;
+    if (!opts.quiet) process.stderr.write(summary.format(workers, resumed));
     if (noRecords && !resumed?.records) {
       process.stderr.write(`facetally tag: no photos found in ${inputs.join(', ')} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})\n`);
     }

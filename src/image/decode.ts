@@ -33,15 +33,16 @@ const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff', 'gif', 'heif', 
  * converts any colour space (grayscale, CMYK, 16-bit) to 8-bit sRGB, flattens alpha on white,
  * takes the first frame of animated images.
  *
- * @param path file path; used in every error message.
+ * @param readPath file path to read.
+ * @param path the name used in every error message (default: `readPath`).
  * @throws DecodeError with a stable `code` (see {@link DecodeErrorCode}) naming the file and the reason.
  */
-export async function decodeImageFile(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
+export async function decodeImageFile(readPath: string, options: DecodeOptions = {}, path: string = readPath): Promise<RgbImage> {
   let bytes: Buffer;
   try {
-    const st = await stat(path);
+    const st = await stat(readPath);
     if (!st.isFile()) throw new DecodeError('not_a_file', `${path}: not a regular file`);
-    bytes = await readFile(path);
+    bytes = await readFile(readPath);
   } catch (err) {
     if (err instanceof DecodeError) throw err;
     const code = (err as NodeJS.ErrnoException).code;

@@ -13,6 +13,41 @@ import { withHash, type HashedRecord, type WorkerInit, type WorkerMessage, type 
 
 export type { HashedRecord } from './worker.js';
 
+/**
+ * One photo to tag, with where its bytes come from. The record always names `path`; `readPath` or `bytes` only
+ * change what is read (used by `facetally worker`: a `--path-map`ped path, or the bytes a coordinator sent).
+ */
+export interface TagRequest {
+  /** The path written in the record and in its error messages (as listed). */
+  path: string;
+  /** Read the photo from this path instead of `path`. */
+  readPath?: string;
+  /** The photo's encoded bytes: nothing is read from disk. */
+  bytes?: Uint8Array;
+  /**
+   * Detector and decoder settings for this photo (score threshold, smallest face, pixel limit), overriding the
+   * pool's; the models stay the pool's (`modelDir` and `threads` are ignored here).
+   */
+  options?: TagOptions;
+}
+
+/**
+ * Where {@link tagListed} sends photos: the local pool of worker threads ({@link TaggerPool}), or the coordinator
+ * of a distributed run (`QueueTagger` in `src/distributed/coordinator.ts`), which hands them to `facetally worker`
+ * processes through a BullMQ queue. Listing order, duplicates, `--resume` skipping and output stay in one place
+ * (tagListed and the `tag` command); a backend only turns a path into its record.
+ */
+export interface TaggingBackend {
+  /** The attribute model's names in output order (CelebA's). */
+  readonly attributeNames: readonly string[];
+  /** Photos worth having in progress at once; the reorder window is derived from it. */
+  readonly capacity: number;
+  /** Tag one photo. Never rejects: failures become error records (`internal_error` when not the photo's fault). */
+  tag(path: string): Promise<HashedRecord>;
+  /** Stop; photos not yet done get `internal_error` records. */
+  close(): Promise<void>;
+}
+
 /** Options of {@link TaggerPool} and {@link tagFilesParallel}. */
 export interface PoolOptions extends TagOptions {
   /** Worker threads. Default: all cores (`os.availableParallelism()`). */
@@ -64,7 +99,7 @@ function startWorker(workerData: WorkerInit): Worker {
  * const rec = await pool.tag('photo.jpg');   // PhotoResult + sha256
  * await pool.close();
  */
-export class TaggerPool {
+export class TaggerPool implements TaggingBackend {
   private readonly slots: Slot[] = [];
   /** Every worker started and not yet exited, ready or still loading its models. */
   private readonly live = new Set<Slot>();
@@ -117,13 +152,15 @@ export class TaggerPool {
     return this.slots.length * this.perWorker;
   }
 
-  /** Tag one photo on some worker. Never rejects: failures become error records. */
-  tag(path: string): Promise<HashedRecord> {
+  /** Tag one photo (a path, or a {@link TagRequest}) on some worker. Never rejects: failures become error records. */
+  tag(photo: string | TagRequest): Promise<HashedRecord> {
+    const req = typeof photo === 'string' ? { path: photo } : photo;
+    const path = req.path;
     if (this.closed) return Promise.resolve(withHash(errorRecord(path, new Error('tagger pool is closed')), null));
     return new Promise((resolve) => {
       const id = this.nextId++;
       this.waiting.set(id, { path, resolve });
-      this.queue.push({ id, path });
+      this.queue.push({ ...req, id });
       this.pump();
     });
   }
@@ -228,8 +265,8 @@ export class TaggerPool {
   }
 }
 
-/** Options of {@link tagFilesParallel}. */
-export interface ParallelTagOptions extends PoolOptions {
+/** Options of {@link tagListed}: what to skip, duplicates, and the reorder window. */
+export interface ListedTagOptions {
   /** Listed paths for which this returns true are not tagged and not yielded (used by `--resume`). */
   skip?: (path: string) => boolean;
   /**
@@ -240,11 +277,15 @@ export interface ParallelTagOptions extends PoolOptions {
   firstByHash?: Map<string, string>;
   /** Records held at most while waiting for an earlier, slower photo (reorder window). Default `max(64, 8 * capacity)`. */
   window?: number;
+}
+
+/** Options of {@link tagFilesParallel}. */
+export interface ParallelTagOptions extends PoolOptions, ListedTagOptions {
   /** Called once the workers have loaded their models, with the pool (e.g. to start a progress display). */
   onReady?: (pool: TaggerPool) => void;
 }
 
-/** The key of a content hash in {@link ParallelTagOptions.firstByHash}: its first 128 bits in hex. */
+/** The key of a content hash in {@link ListedTagOptions.firstByHash}: its first 128 bits in hex. */
 export function hashKey(sha256: string): string {
   return sha256.slice(0, 32);
 }
@@ -273,11 +314,27 @@ export function markDuplicate(rec: HashedRecord, firstByHash: Map<string, string
  * for await (const rec of tagFilesParallel(['photos/'], { workers: 4 })) console.log(rec.path, rec.faces.length);
  */
 export async function* tagFilesParallel(inputs: readonly string[], options: ParallelTagOptions = {}): AsyncGenerator<HashedRecord> {
-  const { skip, firstByHash = new Map<string, string>(), window: win, onReady, ...poolOptions } = options;
+  const { skip, firstByHash, window, onReady, ...poolOptions } = options;
   const pool = await TaggerPool.start(poolOptions);
   try {
     onReady?.(pool);
-    const window = win ?? Math.max(64, 8 * pool.capacity);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  yield* tagListed(inputs, pool, { skip, firstByHash, window });
+}
+
+/**
+ * Tag every photo named by `inputs` on `backend` (the local pool, or a distributed run's coordinator) and yield one
+ * record per photo in listing order, with `duplicate_of` set from the content hashes; closes the backend at the end
+ * (also when the consumer stops early). Listing problems (a symlink loop, an unlistable folder) become records here
+ * without reaching the backend. At most `window` photos are in progress or waiting for an earlier one.
+ */
+export async function* tagListed(inputs: readonly string[], backend: TaggingBackend, options: ListedTagOptions = {}): AsyncGenerator<HashedRecord> {
+  const { skip, firstByHash = new Map<string, string>(), window: win } = options;
+  try {
+    const window = win ?? Math.max(64, 8 * backend.capacity);
     const pending: Promise<HashedRecord>[] = [];
     const finish = (rec: HashedRecord): HashedRecord => markDuplicate(rec, firstByHash);
     for await (const item of listPhotos(inputs)) {
@@ -285,12 +342,12 @@ export async function* tagFilesParallel(inputs: readonly string[], options: Para
       pending.push(
         item.problem
           ? Promise.resolve(withHash({ path: item.path, width: 0, height: 0, faces: [], error: item.problem }, null))
-          : pool.tag(item.path),
+          : backend.tag(item.path),
       );
       while (pending.length >= window) yield finish(await pending.shift()!);
     }
     while (pending.length > 0) yield finish(await pending.shift()!);
   } finally {
-    await pool.close();
+    await backend.close();
   }
 }

@@ -42,6 +42,14 @@ export class Tagger {
     return new Tagger(detector, attributes, options);
   }
 
+  /**
+   * The same models with other detector/decoder settings (`modelDir` and `threads` are kept: the models are not
+   * reloaded). Used by a distributed worker, which applies each run's settings to the models it loaded once.
+   */
+  withOptions(options: TagOptions): Tagger {
+    return new Tagger(this.detector, this.attributes, { ...this.options, ...options, modelDir: this.options.modelDir, threads: this.options.threads });
+  }
+
   /** Decode, detect and align one photo. @throws DecodeError for unreadable photos. */
   async detectFile(path: string): Promise<DetectedPhoto> {
     const image = await decodeImageFile(path, this.options);
@@ -65,11 +73,12 @@ export class Tagger {
   /**
    * Tag one photo. Never throws for a bad photo: unreadable input becomes a record with `faces: []` and
    * `error: {code, message}` (codes: see DecodeErrorCode, plus `internal_error`).
+   * @param readPath read the file from here instead (the record and its messages still name `path`).
    */
-  async tagFile(path: string): Promise<PhotoResult> {
+  async tagFile(path: string, readPath: string = path): Promise<PhotoResult> {
     let image: RgbImage;
     try {
-      image = await decodeImageFile(path, this.options);
+      image = await decodeImageFile(readPath, this.options, path);
     } catch (err) {
       return errorRecord(path, err);
     }

@@ -11,6 +11,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { decodeImageBuffer, type RgbImage } from '../image/decode.js';
 import type { PhotoResult } from '../types.js';
+import type { TagRequest } from './pool.js';
 import { errorRecord, Tagger, type TagOptions } from './tag.js';
 
 /**
@@ -33,15 +34,20 @@ export function withHash(rec: PhotoResult, sha256: string | null, duplicateOf: s
  * plus `sha256` (`duplicate_of` is left null: duplicates are a property of a run, set by the pool's consumer).
  * Never throws for a bad photo. Files that cannot be read (missing, a folder, no permission, a FIFO) go through
  * `tagFile` so that their error codes come from the decoder.
+ * @param source read the bytes from `readPath` instead of `path`, or take `bytes` as they are; the record and its
+ *   messages name `path` either way (so a `--path-map`ped or sent photo gives the record of a local run).
  */
-export async function tagPhotoHashed(tagger: Tagger, path: string): Promise<HashedRecord> {
-  let bytes: Buffer | null = null;
-  try {
-    if ((await stat(path)).isFile()) bytes = await readFile(path);
-  } catch {
-    bytes = null;
+export async function tagPhotoHashed(tagger: Tagger, path: string, source: { readPath?: string; bytes?: Uint8Array } = {}): Promise<HashedRecord> {
+  const readPath = source.readPath ?? path;
+  let bytes: Buffer | null = source.bytes ? Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength) : null;
+  if (!bytes) {
+    try {
+      if ((await stat(readPath)).isFile()) bytes = await readFile(readPath);
+    } catch {
+      bytes = null;
+    }
   }
-  if (!bytes) return withHash(await tagger.tagFile(path), null);
+  if (!bytes) return withHash(await tagger.tagFile(path, readPath), null);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   let image: RgbImage;
   try {
@@ -66,10 +72,9 @@ export interface WorkerInit {
   sharpConcurrency?: number;
 }
 
-/** Main → worker: tag `path`. */
-export interface WorkRequest {
+/** Main → worker: tag `path` (read as the {@link TagRequest} says). */
+export interface WorkRequest extends TagRequest {
   id: number;
-  path: string;
 }
 
 /** Worker → main. */
@@ -89,8 +94,17 @@ async function runWorker(init: WorkerInit): Promise<void> {
     port.postMessage({ type: 'fatal', message: (err as Error)?.message ?? String(err) } satisfies WorkerMessage);
     return;
   }
+  // Taggers sharing the loaded models, one per distinct set of per-photo options (a distributed run sends its own).
+  const byOptions = new Map<string, Tagger>();
+  const taggerFor = (options: TagOptions | undefined): Tagger => {
+    if (!options) return tagger;
+    const key = JSON.stringify(options);
+    let t = byOptions.get(key);
+    if (!t) byOptions.set(key, (t = tagger.withOptions(options)));
+    return t;
+  };
   port.on('message', (req: WorkRequest) => {
-    tagPhotoHashed(tagger, req.path).then(
+    tagPhotoHashed(taggerFor(req.options), req.path, req).then(
       (record) => port.postMessage({ type: 'done', id: req.id, record } satisfies WorkerMessage),
       (err) => port.postMessage({ type: 'done', id: req.id, record: withHash(errorRecord(req.path, err), null) } satisfies WorkerMessage),
     );
