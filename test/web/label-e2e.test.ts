@@ -220,6 +220,16 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     await p.waitForFunction(() => (document.querySelector<HTMLImageElement>('#label-crop')?.naturalWidth ?? 0) > 0);
     expect(await p.$eval('#label-crop', (i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight])).toEqual([178, 218]);
     expect(await p.textContent('.label-crop figcaption')).toBe('aligned crop (what the model sees)');
+    // A drop on the page goes to this view while it is open: a sheet with a bad cell is refused, naming the line.
+    await p.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['path,face,group,crop,context,Smiling\nx.jpg,0,g,crops/1.png,context/1.jpg,yes\n'], 'to-label.csv', { type: 'text/csv' }));
+      document.querySelector('#label-view')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await p.waitForSelector('#label-status.error');
+    expect(await p.textContent('#label-status')).toBe('to-label.csv is not a labelling sheet: line 2: Smiling is "yes"; a label is 1 (yes), 0 (no) or blank (not labelled)');
+    expect(await p.textContent('#label-face-title')).toBe(`Face 1 of ${sheet.length - 1}`); // the open sheet is kept
+    expect(await p.$$eval('.card', (c) => c.length)).toBe(0); // and nothing went to the gallery
     await p.close();
   });
 

@@ -88,9 +88,13 @@ export function initLabelView(section: HTMLElement): void {
   <div id="label-work" hidden>
     <div id="label-progress"><progress id="label-progress-bar" max="1" value="0"></progress><span id="label-progress-text"></span></div>
     <div class="label-layout">
-      <div class="label-images">
-        <figure class="label-crop"><img id="label-crop" alt="aligned face crop"><figcaption>aligned crop (what the model sees)</figcaption></figure>
-        <figure class="label-context"><img id="label-context" alt="the photo around the face, its box drawn"><figcaption>the photo around it</figcaption></figure>
+      <div class="label-main">
+        <div class="label-images">
+          <figure class="label-crop"><img id="label-crop" alt="aligned face crop"><figcaption>aligned crop (what the model sees)</figcaption></figure>
+          <figure class="label-context"><img id="label-context" alt="the photo around the face, its box drawn"><figcaption>the photo around it</figcaption></figure>
+        </div>
+        <h3>Keyboard</h3>
+        <dl class="shortcuts" aria-label="keyboard shortcuts"></dl>
       </div>
       <div class="label-side">
         <div class="label-face-head">
@@ -99,8 +103,6 @@ export function initLabelView(section: HTMLElement): void {
           <button id="label-next" title="next face (→)">→</button>
         </div>
         <ol id="label-attributes" class="label-attributes"></ol>
-        <h3>Keyboard</h3>
-        <dl class="shortcuts" aria-label="keyboard shortcuts"></dl>
       </div>
     </div>
   </div>`;
