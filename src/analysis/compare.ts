@@ -11,6 +11,7 @@ import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { createRng } from './random.js';
 import { bootstrapCorrected, correctionProblem, quantileSorted, type CorrectedPrevalence, type ValidationCounts } from './rogan-gladen.js';
 import { benjaminiHochberg, testEqualPrevalence, type PrevalenceTest } from './tests.js';
+import { replicateVariance, simulateTwoPhase, waldHomogeneity, type TwoPhaseCounts, type TwoPhasePrevalence } from './two-phase.js';
 import { newcombeDifference, wilsonInterval, type Interval } from './wilson.js';
 
 /** One face as the comparison sees it. */
@@ -21,6 +22,8 @@ export interface FaceObservation {
   level?: string | null;
   /** Attribute name → decision. Attributes absent here are left out of that attribute's counts. */
   decisions: Record<string, boolean>;
+  /** Hand labels of this face (phase 2 of two-phase sampling): attribute → present; absent = not labelled. */
+  labels?: Record<string, boolean>;
 }
 
 /** Options of {@link compareGroups}. */
@@ -48,6 +51,12 @@ export interface CompareOptions {
   monteCarloReplicates?: number;
   /** Seed of all random draws (default 1). Same inputs + same seed = same output. */
   seed?: number;
+  /**
+   * Two-phase estimation from the faces' hand labels (`FaceObservation.labels`, a random sample per group): for
+   * every attribute with labels, the predictive-value estimate per group, its interval, a test and the largest
+   * difference built on it (see ./two-phase.ts). Default false.
+   */
+  twoPhase?: boolean;
 }
 
 /** One group's figures for one attribute. */
@@ -93,6 +102,23 @@ export interface AttributeComparison {
   rank: number;
   /** Sensitivity/specificity used for the correction, or why there is none. */
   correction: { sensitivity: number; specificity: number; dropped: number } | { unavailable: string } | null;
+  /** Two-phase estimates from hand labels; null when labels were not given or none covers this attribute. */
+  twoPhase?: TwoPhaseComparison | null;
+}
+
+/** One attribute's two-phase results (see ./two-phase.ts). */
+export interface TwoPhaseComparison {
+  /** One entry per group, in group order; null where the group has no faces or no estimate is possible. */
+  groups: (TwoPhasePrevalence | null)[];
+  /** Wald test of equal two-phase prevalence (Cochran's Q with the simulation variances); null with < 2 estimates. */
+  test: { method: 'wald-two-phase'; statistic: number; df: number; p: number } | null;
+  /** Benjamini–Hochberg q across the panel's attributes with two-phase tests. */
+  q: number | null;
+  significant: boolean;
+  /** The pair of groups whose two-phase estimates differ most, with a percentile interval of the difference. */
+  largestDifference: { higherGroup: string; lowerGroup: string; difference: number; lower: number; upper: number } | null;
+  /** The largest of the groups' `labelsToHalve` (more labels per group to halve the widest interval); null if none. */
+  labelsToHalve: number | null;
 }
 
 /** All attributes for one slice of the faces: all of them, or one level of the second factor. */
@@ -115,6 +141,8 @@ export interface CompareResult {
   seed: number;
   bootstrapReplicates: number;
   corrected: boolean;
+  /** True when two-phase estimates from hand labels were asked for (`twoPhase` option). */
+  twoPhase?: boolean;
   /** panels[0] = all faces; then one panel per level of the second factor, in `levels` order. */
   panels: Panel[];
 }
@@ -160,6 +188,7 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
     seed,
     bootstrapReplicates: B,
     corrected: !!options.validation,
+    twoPhase: !!options.twoPhase,
     panels,
   };
 
@@ -225,9 +254,18 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
           };
         }
       }
-      return { attribute, groups: groupRows, test, q: null, significant: false, largestDifference, rank: 0, correction };
+      const twoPhase = options.twoPhase ? twoPhaseFor(attribute, panelFaces, gi, rng) : undefined;
+      return { attribute, groups: groupRows, test, q: null, significant: false, largestDifference, rank: 0, correction, ...(twoPhase !== undefined ? { twoPhase } : {}) };
     });
 
+    if (options.twoPhase) {
+      const q2 = benjaminiHochberg(rows.map((r) => r.twoPhase?.test?.p ?? null));
+      rows.forEach((r, i) => {
+        if (!r.twoPhase) return;
+        r.twoPhase.q = q2[i];
+        r.twoPhase.significant = q2[i] !== null && (q2[i] as number) <= alpha;
+      });
+    }
     const q = benjaminiHochberg(rows.map((r) => (r.test ? r.test.p : null)));
     rows.forEach((r, i) => {
       r.q = q[i];
@@ -235,6 +273,64 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
     });
     rankAttributes(rows);
     return { level, faces: facesPerGroup, attributes: rows };
+  }
+
+  function twoPhaseFor(attribute: string, panelFaces: readonly FaceObservation[], gi: Map<string, number>, rng: ReturnType<typeof createRng>): TwoPhaseComparison | null {
+    const counts: TwoPhaseCounts[] = groups.map(() => ({ decidedYes: 0, decidedNo: 0, labelledYes: 0, presentAmongYes: 0, labelledNo: 0, presentAmongNo: 0 }));
+    let anyLabel = false;
+    for (const f of panelFaces) {
+      const d = f.decisions[attribute];
+      if (d === undefined) continue;
+      const c = counts[gi.get(f.group) as number];
+      if (d) c.decidedYes++;
+      else c.decidedNo++;
+      const l = f.labels?.[attribute];
+      if (l === undefined) continue;
+      anyLabel = true;
+      if (d) {
+        c.labelledYes++;
+        if (l) c.presentAmongYes++;
+      } else {
+        c.labelledNo++;
+        if (l) c.presentAmongNo++;
+      }
+    }
+    if (!anyLabel) return null;
+    const sim = simulateTwoPhase(counts, rng, B, confidence);
+    const est = sim.groups;
+    const test = waldHomogeneity(est.flatMap((e, g) => (e ? [{ estimate: e.estimate, variance: replicateVariance(sim.replicates[g]) }] : [])));
+    let largest: TwoPhaseComparison['largestDifference'] = null;
+    let best = -1;
+    const tail = (1 - confidence) / 2;
+    for (let i = 0; i < groups.length; i++) {
+      for (let j = i + 1; j < groups.length; j++) {
+        const a = est[i];
+        const b = est[j];
+        if (!a || !b || Math.abs(a.estimate - b.estimate) <= best) continue;
+        best = Math.abs(a.estimate - b.estimate);
+        const [hi, lo] = a.estimate >= b.estimate ? [i, j] : [j, i];
+        const diffs = new Float64Array(B);
+        for (let k = 0; k < B; k++) diffs[k] = sim.replicates[hi][k] - sim.replicates[lo][k];
+        diffs.sort();
+        const difference = (est[hi] as TwoPhasePrevalence).estimate - (est[lo] as TwoPhasePrevalence).estimate;
+        largest = {
+          higherGroup: groups[hi],
+          lowerGroup: groups[lo],
+          difference,
+          lower: Math.min(difference, quantileSorted(diffs, tail)),
+          upper: Math.max(difference, quantileSorted(diffs, 1 - tail)),
+        };
+      }
+    }
+    const halves = est.flatMap((e) => (e && e.labelsToHalve !== null ? [e.labelsToHalve] : []));
+    return {
+      groups: est,
+      test: test ? { method: 'wald-two-phase', ...test } : null,
+      q: null,
+      significant: false,
+      largestDifference: largest,
+      labelsToHalve: halves.length ? Math.max(...halves) : null,
+    };
   }
 }
 

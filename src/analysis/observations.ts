@@ -42,6 +42,7 @@ export interface InputSummary {
  * @param factor the second factor: a manifest column (`--by`), a predicted attribute
  *   (`--split-by-attribute`; level "<name>" or "not <name>"), or none
  * @param minScore faces with a detector score below this are left out
+ * @param labelsOf hand labels of face `face` (index in the record) of a photo, if any (two-phase estimation)
  * @throws UsageError when the attribute of `--split-by-attribute` is missing from a face's decisions
  */
 export function toObservations(
@@ -49,6 +50,7 @@ export function toObservations(
   factor: SecondFactor,
   minScore: number,
   groups: readonly string[],
+  labelsOf?: (photo: PhotoResult, face: number) => Record<string, boolean> | undefined,
 ): { faces: FaceObservation[]; summary: InputSummary } {
   const zero = () => Object.fromEntries(groups.map((g) => [g, 0])) as Record<string, number>;
   const summary: InputSummary = { photos: zero(), unreadable: zero(), faces: zero(), lowScoreFaces: 0, errors: [] };
@@ -61,7 +63,7 @@ export function toObservations(
       summary.errors.push({ path: photo.path, code: photo.error.code, message: photo.error.message });
       continue;
     }
-    for (const face of photo.faces) {
+    for (const [k, face] of photo.faces.entries()) {
       if (typeof face.score === 'number' && face.score < minScore) {
         summary.lowScoreFaces++;
         continue;
@@ -75,7 +77,8 @@ export function toObservations(
         level = d ? factor.attribute : `not ${factor.attribute}`;
       }
       summary.faces[g] = (summary.faces[g] ?? 0) + 1;
-      faces.push({ group: g, level, decisions: face.decisions });
+      const labels = labelsOf?.(photo, k);
+      faces.push(labels ? { group: g, level, decisions: face.decisions, labels } : { group: g, level, decisions: face.decisions });
     }
   }
   return { faces, summary };

@@ -8,6 +8,7 @@ import { addPipelineOptions, parsePositiveInt, parseUnit, plural, toTagOptions, 
 interface CompareCliOptions extends PipelineCliOptions {
   manifest?: string;
   results?: string;
+  validationLabels?: string;
   by?: string;
   splitByAttribute?: string;
   minScore: number;
@@ -43,6 +44,7 @@ export function registerCompareCommand(program: Command): void {
     .argument('[folders...]', 'one folder per group (searched recursively); the group is named after the folder')
     .option('-m, --manifest <file.csv>', 'CSV with columns path,group (+ optional columns for --by); replaces the folders')
     .option('-r, --results <tags.jsonl>', 'reuse `facetally tag` JSONL output instead of running the models')
+    .option('--validation-labels <labels.csv>', 'hand labels of a random sample of faces per group (facetally sample): two-phase prevalence that needs no assumption about the model\'s errors')
     .option('--by <column>', 'second factor: a manifest column (e.g. gender, decade); one panel per value')
     .option('--split-by-attribute <name>', 'second factor: a predicted attribute, e.g. Male (panels "Male" / "not Male")')
     .addOption(new Option('--min-score <p>', 'leave out faces whose detector score is below this').argParser(parseUnit).default(0))
@@ -97,6 +99,7 @@ Examples:
         folders,
         manifest: opts.manifest,
         results: opts.results,
+        validationLabels: opts.validationLabels,
         by: opts.by,
         splitByAttribute: opts.splitByAttribute,
         minScore: opts.minScore,

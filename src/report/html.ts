@@ -80,6 +80,9 @@ export function renderReport(result: CompareResult, context: CompareContext, cha
   notes.push(`Inputs: ${escapeHtml(context.mode)}${context.manifest ? `, manifest <code>${escapeHtml(context.manifest)}</code>` : ''}${context.results ? `, results <code>${escapeHtml(context.results)}</code>` : ''}.`);
   h.push(`<p class="note">${notes.join(' ')}</p>`);
 
+  // Two-phase estimates from the user's own labels come first: they rest on no assumption about the model's errors.
+  if (result.twoPhase) h.push(twoPhaseSection(result, context, level));
+
   // Correction note
   if (result.corrected && context.model) {
     h.push(`<div class="callout"><b>Two kinds of prevalence.</b> The <i>raw</i> prevalence is the share of faces the model marks as showing the attribute — what the original study reported. It is biased whenever the model errs: a model that misses 20% of hats and calls 5% of bare heads hatted will over-count hats in a hatless crowd and under-count them in a hatted one. The <i>corrected</i> prevalence undoes this with the Rogan–Gladen estimator, using the sensitivity and specificity the model <code>${escapeHtml(context.model.name)}</code> showed on the ${escapeHtml(context.model.validationSplit)} split (${context.model.validationN} faces); its ${level}% interval is simulated from the uncertainty of both the group counts and those validation counts (Jeffreys draws, see docs/compare.md). The correction assumes the model errs at the same rates on these photos as on CelebA validation faces — photos far from CelebA (old film, children, profile views) can break that assumption.</div>`);
@@ -116,6 +119,43 @@ export function renderReport(result: CompareResult, context: CompareContext, cha
   h.push(methods(result, level));
   h.push(`<footer>facetally ${escapeHtml(context.version)} · ${escapeHtml(context.created)} · seed ${result.seed} · ${result.bootstrapReplicates} bootstrap replicates</footer></body></html>`);
   return h.join('\n');
+}
+
+function twoPhaseSection(result: CompareResult, context: CompareContext, level: number): string {
+  const all = result.panels[0];
+  const rows = all.attributes.filter((a) => a.twoPhase);
+  const out = [`<h2>Prevalence calibrated on your labels (two-phase)</h2>
+<div class="callout"><b>From your own labelled faces.</b> ${context.validationLabels ? `<code>${escapeHtml(context.validationLabels)}</code>` : 'The labels file'} labels a random sample of each group's faces. For each group and attribute the prevalence is P(model says yes)·PPV + P(model says no)·(1 − NPV), with the predictive values PPV and NPV measured on that group's labelled faces (two-phase sampling, Tenenbein 1970; Cochran 1977 §12.2). Unlike the corrected figures further down, it does not assume that the model errs on these photos as on CelebA, or equally in every group; it assumes only that the labelled faces are a random sample of their group (as <code>facetally sample</code> draws them) and that the labels are right. ${level}% intervals carry the uncertainty of both phases (the model's decisions on all faces and the labels). Tests of equal prevalence and differences are built on these estimates.</div>`];
+  if (rows.length === 0) {
+    out.push('<p class="note">No attribute has labels in the compared faces.</p>');
+    return out.join('');
+  }
+  const flagged = rows.filter((a) => a.twoPhase?.significant).length;
+  out.push(`<p>${flagged} of ${rows.length} labelled attributes differ between groups at a false discovery rate of ${result.alpha} (Benjamini–Hochberg over the labelled attributes; Wald test on the two-phase estimates).</p>`);
+  out.push(`<table class="rank"><thead><tr><th>attribute</th>${result.groups
+    .map((g) => `<th>${escapeHtml(g)}<br><span class="pair">two-phase [${level}% CI] · labelled · raw</span></th>`)
+    .join('')}<th>largest difference, pts [${level}% CI]</th><th>p</th><th>q (BH)</th><th>more labels per group to halve the widest interval</th></tr></thead><tbody>`);
+  let anyPooled = false;
+  for (const a of rows) {
+    const t = a.twoPhase!;
+    const d = t.largestDifference;
+    out.push(
+      `<tr class="${t.significant ? 'sig' : ''}"><td>${escapeHtml(a.attribute)}</td>${a.groups
+        .map((g, i) => {
+          const e = t.groups[i];
+          if (!e) return `<td>–<br><span class="pair">${g.n === 0 ? 'no faces' : 'no labelled face with this decision'}</span></td>`;
+          if (e.pooled) anyPooled = true;
+          return `<td>${pct(e.estimate)}${e.pooled ? '<span title="too few labels in this group: predictive values pooled over all groups">§</span>' : ''} [${pct(e.lower)}, ${pct(e.upper)}]<br><span class="pair">${e.labelled} labelled · raw ${pct(g.prevalence)}</span></td>`;
+        })
+        .join('')}<td>${d ? `${signedPts(d.difference)} [${signedPts(d.lower)}, ${signedPts(d.upper)}]<br><span class="pair">${escapeHtml(d.higherGroup)} − ${escapeHtml(d.lowerGroup)}</span>` : '–'}</td><td>${formatP(t.test?.p)}</td><td>${formatP(t.q)}</td><td>${
+        t.labelsToHalve === null ? '<span class="pair">labels alone cannot: the number of faces limits it</span>' : `+${t.labelsToHalve}`
+      }</td></tr>`,
+    );
+  }
+  out.push('</tbody></table>');
+  if (anyPooled) out.push(`<p class="note">§ This group had fewer than 10 labelled faces for the attribute, or none with one of the model's decisions: its predictive values are pooled over all groups' labels. That assumes the model's predictive values are the same in every group, which the two-phase method otherwise avoids; label more faces of that group.</p>`);
+  out.push(`<p class="note">"More labels" is the number of additional randomly sampled, labelled faces per group (for all labelled attributes at once) that would halve the widest group's interval for that attribute, from the two-phase variance (Cochran 1977, eq. 12.3): the interval shrinks with the square root of the labels until the error from the number of faces dominates.</p>`);
+  return out.join('');
 }
 
 function rankingTable(result: CompareResult, rows: AttributeComparison[], level: number): string {

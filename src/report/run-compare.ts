@@ -7,7 +7,9 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareGroups, type CompareResult } from '../analysis/compare.js';
-import { readManifest, toObservations, UsageError, type SecondFactor } from '../analysis/inputs.js';
+import { readManifest, toObservations, UsageError, type Assignment, type SecondFactor } from '../analysis/inputs.js';
+import { readLabels, type LabelRow } from '../analysis/labels.js';
+import type { PhotoResult } from '../types.js';
 import type { ValidationCounts } from '../analysis/rogan-gladen.js';
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { parseSidecar } from '../attributes/sidecar.js';
@@ -49,6 +51,8 @@ export interface RunCompareOptions {
   png?: boolean;
   /** Runs the models when photos must be tagged (no --results). */
   tagger?: Tagger;
+  /** Hand labels of a random sample of faces per group (`--validation-labels`, see analysis/labels.ts): two-phase estimates. */
+  validationLabels?: string;
   /** Progress and warnings (default: none). */
   log?: (message: string) => void;
   /** Warnings only, when they should reach the user although `log` is off (default: `log`). */
@@ -115,6 +119,8 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   }
 
   // Photo records and their groups.
+  // The labels file is read (and its mistakes reported) before any photo is tagged.
+  const labelFile = o.validationLabels ? readLabels(o.validationLabels) : null;
   // A --by column that the manifest lacks is refused before any photo is tagged.
   if (o.by && o.manifest) {
     const columns = readManifest(o.manifest).columns;
@@ -122,7 +128,8 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   }
   const { groups, assigned, missing, mode } = await collectGroupRecords({ folders: o.folders, manifest: o.manifest, results: o.results, tagger: o.tagger, log });
 
-  const { faces, summary } = toObservations(assigned, factor, minScore, groups);
+  const labelsOf = o.validationLabels && labelFile ? matchLabels(o.validationLabels, labelFile.rows, assigned, minScore) : undefined;
+  const { faces, summary } = toObservations(assigned, factor, minScore, groups, labelsOf);
   // A group without faces makes every comparison with it empty: worth a warning even when progress is quiet.
   for (const g of groups) if ((summary.faces[g] ?? 0) === 0) (o.warn ?? log)(`warning: group "${g}" has no faces (${summary.photos[g] ?? 0} photos)`);
   log(`comparing ${faces.length} faces in ${groups.length} groups`);
@@ -135,6 +142,7 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
     seed: o.seed,
     alpha: o.alpha,
     confidence: o.confidence,
+    twoPhase: !!o.validationLabels,
   });
 
   const context: CompareContext = {
@@ -142,6 +150,7 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
     inputs: o.folders,
     manifest: o.manifest ?? null,
     results: o.results ?? null,
+    validationLabels: o.validationLabels ?? null,
     secondFactor: factor.kind === 'column' ? { kind: 'column', name: factor.column } : factor.kind === 'attribute' ? { kind: 'attribute', name: factor.attribute } : null,
     minScore,
     model,
@@ -153,6 +162,40 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   };
   const files = await writeOutputs(result, context, o.out, o.top ?? 10, o.png ?? true);
   return { exitCode: summary.errors.length > 0 || missing.length > 0 ? 2 : 0, files, result, context };
+}
+
+/**
+ * Attach hand labels to the faces they name. A label row's path is matched like a `--results` record (the same
+ * file after resolving against the working directory).
+ * @throws UsageError naming the labels file's line for a photo outside the compared groups (or unreadable), a
+ *   face index that the photo lacks, a missing face index on a photo with several faces, a face left out by
+ *   --min-score, or a group that disagrees with compare's group for that photo
+ */
+function matchLabels(file: string, rows: readonly LabelRow[], assigned: readonly { photo: PhotoResult; assignment: Assignment }[], minScore: number): (photo: PhotoResult, face: number) => Record<string, boolean> | undefined {
+  const byPath = new Map<string, { photo: PhotoResult; group: string }>();
+  for (const a of assigned) byPath.set(resolve(a.photo.path), { photo: a.photo, group: a.assignment.group });
+  const labels = new Map<PhotoResult, Map<number, Record<string, boolean>>>();
+  for (const r of rows) {
+    const at = `${file}:${r.line}`;
+    const hit = byPath.get(resolve(r.path));
+    if (!hit) throw new UsageError(`${at}: ${r.path} is not a photo of the compared groups; labels must come from a sample of these groups (facetally sample with the same folders or manifest)`);
+    const { photo, group } = hit;
+    if (photo.error) throw new UsageError(`${at}: ${r.path} could not be read (${photo.error.message}), so its labels cannot be used`);
+    if (r.group !== null && r.group !== group) throw new UsageError(`${at}: ${r.path} is labelled as group "${r.group}" but compare puts it in group "${group}"`);
+    let face = r.face;
+    if (face === null) {
+      if (photo.faces.length !== 1) throw new UsageError(`${at}: ${r.path} has ${photo.faces.length} faces; give the face column (0-based index in the record) to say which is labelled`);
+      face = 0;
+    }
+    if (face >= photo.faces.length) throw new UsageError(`${at}: ${r.path} has ${photo.faces.length} face(s) (0-based index) but the label is for face ${face}`);
+    const score = photo.faces[face].score;
+    if (typeof score === 'number' && score < minScore) throw new UsageError(`${at}: face ${face} of ${r.path} is left out by --min-score ${minScore} (score ${score}), so it is outside the comparison`);
+    if (Object.keys(r.labels).length === 0) continue;
+    const m = labels.get(photo) ?? new Map<number, Record<string, boolean>>();
+    m.set(face, { ...(m.get(face) ?? {}), ...r.labels });
+    labels.set(photo, m);
+  }
+  return (photo, face) => labels.get(photo)?.get(face);
 }
 
 /**

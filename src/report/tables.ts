@@ -12,6 +12,8 @@ export interface CompareContext {
   inputs: string[];
   manifest: string | null;
   results: string | null;
+  /** The hand-labels file of `--validation-labels` (two-phase estimates), or null. */
+  validationLabels?: string | null;
   /** The second factor's source: `--by COLUMN`, `--split-by-attribute NAME`, or null. */
   secondFactor: { kind: 'column' | 'attribute'; name: string } | null;
   minScore: number;
@@ -45,6 +47,8 @@ export const CSV_COLUMNS = [
   'test', 'statistic', 'df', 'p', 'q', 'significant', 'cramers_v',
   'diff_higher_group', 'diff_lower_group', 'diff', 'diff_lower', 'diff_upper',
   'corrected_diff', 'corrected_diff_lower', 'corrected_diff_upper', 'rank', 'corrected_clipped',
+  'labelled', 'two_phase', 'two_phase_lower', 'two_phase_upper', 'ppv', 'npv', 'two_phase_pooled',
+  'two_phase_p', 'two_phase_q', 'two_phase_diff_higher_group', 'two_phase_diff_lower_group', 'two_phase_diff', 'two_phase_diff_lower', 'two_phase_diff_upper', 'labels_to_halve',
 ] as const;
 
 /**
@@ -58,13 +62,18 @@ export function compareCsv(result: CompareResult): string {
     for (const a of panel.attributes) {
       const c = a.correction && 'sensitivity' in a.correction ? a.correction : null;
       const d = a.largestDifference;
-      for (const g of a.groups) {
+      const t = a.twoPhase ?? null;
+      const td = t?.largestDifference ?? null;
+      for (const [i, g] of a.groups.entries()) {
+        const tg = t?.groups[i] ?? null;
         const row = [
           panel.level ?? 'all', a.attribute, g.group, g.n, g.count, g.prevalence, g.wilson?.lower, g.wilson?.upper,
           g.corrected?.estimate, g.corrected?.lower, g.corrected?.upper, c?.sensitivity, c?.specificity,
           a.test?.method, a.test?.statistic, a.test?.df, a.test?.p, a.q, a.test ? a.significant : undefined, a.test?.cramersV,
           d?.higherGroup, d?.lowerGroup, d?.difference, d?.lower, d?.upper,
           d?.corrected?.difference, d?.corrected?.lower, d?.corrected?.upper, a.rank, g.corrected?.clipped ?? undefined,
+          tg?.labelled, tg?.estimate, tg?.lower, tg?.upper, tg?.ppv, tg?.npv, tg?.pooled ?? undefined,
+          t?.test?.p, t?.q, td?.higherGroup, td?.lowerGroup, td?.difference, td?.lower, td?.upper, tg?.labelsToHalve,
         ];
         lines.push(row.map(csvField).join(','));
       }
