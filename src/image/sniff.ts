@@ -1,6 +1,6 @@
 /**
  * Recognising image containers by their first bytes (magic numbers), without decoding: a pure module shared by
- * the Node decoder (`decode.ts`, in front of sharp) and the browser decoder (`src/web/decode.ts`).
+ * the Node decoder (`decode.ts`, in front of sharp) and the browser decoder (`src/browser/decode.ts`).
  */
 
 /** Container formats recognised by their first bytes. */

@@ -1,7 +1,7 @@
 import type { Detection, PhotoResult } from '../types.js';
 
 /**
- * Pure record helpers shared by the Node pipeline (`tag.ts`) and the browser pipeline (`src/web/pipeline.ts`).
+ * Pure record helpers shared by the Node pipeline (`tag.ts`) and the browser pipeline (`src/browser/pipeline.ts`).
  */
 
 /** Round pixel geometry to 0.01 px and scores to 1e-4 so records stay compact and stable. */

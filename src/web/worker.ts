@@ -5,7 +5,7 @@
 
 import { compareInBrowser } from './compare.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { WebTagger } from './pipeline.js';
+import { WebTagger } from '../browser/pipeline.js';
 
 /** The subset of DedicatedWorkerGlobalScope used here (the root tsconfig has DOM types, not WebWorker ones). */
 interface WorkerScope {

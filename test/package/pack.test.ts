@@ -2,6 +2,7 @@
  * `npm install facetally` in someone else's project: pack this package, install the tarball into a fresh temporary
  * project (dependencies from the npm registry, through the local npm cache: `--prefer-offline`), and there
  * - type-check a TypeScript file that imports `facetally` (types resolve: a wrong type is an error),
+ * - bundle `facetally/browser` for the browser (esbuild): no Node built-in, sharp or onnxruntime-node in it,
  * - import it from plain Node ESM and tag a photo with the library (in the calling thread and on 2 worker threads,
  *   the packaged `dist/pipeline/worker.js`),
  * - run `npx facetally tag` on the same photo: the same record as the library,
@@ -18,10 +19,12 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tagger } from '../../src/pipeline/tag.js';
 import type { PhotoResult } from '../../src/types.js';
+import { nodeOnlyImports } from '../helpers/bundle.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const run = promisify(execFile);
@@ -94,6 +97,9 @@ describe('the packed tarball installed in a fresh project', () => {
       join(consumer, 'check.ts'),
       [
         "import { tag, tagFiles, Tagger, type HashedRecord, type TagFilesOptions } from 'facetally';",
+        "import { WebTagger, type ModelUrls } from 'facetally/browser';",
+        "const urls: ModelUrls = { blazefaceBack: 'b.onnx', blazefaceFront: 'f.onnx', attributesSidecar: 'attributes.json' };",
+        'const create: (u: ModelUrls) => Promise<WebTagger> = (u) => WebTagger.create(u);',
         'const options: TagFilesOptions = { workers: 2, minFaceSize: 48 };',
         "const records: HashedRecord[] = await tag('photos/', options);",
         'const smiling: number | undefined = records[0]?.faces[0]?.attributes.Smiling;',
@@ -101,7 +107,7 @@ describe('the packed tarball installed in a fresh project', () => {
         'const tagger: Tagger = await Tagger.create();',
         '// @ts-expect-error width is a number: if the types did not resolve (any), this line would not be an error',
         'const wrong: string = records[0].width;',
-        'console.log(smiling, tagger, wrong);',
+        'console.log(smiling, tagger, wrong, urls, create);',
         '',
       ].join('\n'),
     );
@@ -125,6 +131,18 @@ describe('the packed tarball installed in a fresh project', () => {
     const res = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: consumer, env: consumerEnv() }).catch((e) => e);
     expect(`${res.stdout ?? ''}${res.stderr ?? ''}`).toBe('');
     expect(res.code ?? 0).toBe(0);
+  });
+
+  it('facetally/browser resolves through the package exports and bundles for the browser without Node-only code', async () => {
+    writeFileSync(join(consumer, 'web.js'), "import { WebTagger } from 'facetally/browser';\nexport const t = WebTagger;\n");
+    // onnxruntime-web is an optional peer dependency, not installed here.
+    const { found, inputs } = await nodeOnlyImports(join(consumer, 'web.js'), consumer, ['onnxruntime-web', 'onnxruntime-web/*']);
+    expect(found).toEqual([]);
+    expect(inputs).toContain('node_modules/facetally/dist/browser/pipeline.js');
+    expect(inputs).toContain('node_modules/facetally/dist/detect/blazeface.js');
+    // The model files are exported for bundlers (`facetally/models/…`).
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "console.log(import.meta.resolve('facetally/models/blazeface/face_detection_front_128x128_barracuda.onnx'))"], { cwd: consumer, env: consumerEnv() });
+    expect(stdout.trim()).toBe(pathToFileURL(join(consumer, 'node_modules/facetally/models/blazeface/face_detection_front_128x128_barracuda.onnx')).href);
   });
 
   it('plain Node ESM: the library tags the photo (in this thread and on 2 workers) and npx facetally tag writes the same record', async () => {

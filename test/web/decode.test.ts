@@ -1,5 +1,5 @@
 /**
- * The browser decoding seam (src/web/decode.ts) where it differs from Node's sharp decoder: header sizes read
+ * The browser decoding seam (src/browser/decode.ts) where it differs from Node's sharp decoder: header sizes read
  * before decoding (pixel limit), truncation checks (Chromium decodes truncated files silently), formats the
  * browser cannot decode, and RGBA → RGB flattening on white. The createImageBitmap/OffscreenCanvas part runs
  * in Chromium in e2e.test.ts.
@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImageBuffer } from '../../src/image/decode.js';
-import { BrowserDecodeError, checkEncodedImage, imageHeaderSize, looksTruncated, rgbaToRgb, rgbToRgba, sniffImageFormat } from '../../src/web/decode.js';
+import { BrowserDecodeError, checkEncodedImage, imageHeaderSize, looksTruncated, rgbaToRgb, rgbToRgba, sniffImageFormat } from '../../src/browser/decode.js';
 
 function noise(w: number, h: number, channels: 3 | 4): Buffer {
   const b = Buffer.alloc(w * h * channels);

@@ -59,7 +59,8 @@ export class WebTagger {
   static async create(urls: ModelUrls = DEFAULT_MODEL_URLS, options: WebTagOptions = {}): Promise<WebTagger> {
     configureOrt(urls.ortBase);
     const sidecar = await fetchSidecar(urls.attributesSidecar);
-    const modelUrl = new URL(sidecar.model, new URL(urls.attributesSidecar, self.location.href)).pathname;
+    // The ONNX file named by the sidecar, beside the sidecar (absolute: the models may live on another origin).
+    const modelUrl = new URL(sidecar.model, new URL(urls.attributesSidecar, self.location.href)).href;
     const [back, front, attr] = await Promise.all([
       loadWebModel(urls.blazefaceBack, 'BlazeFace (full range)'),
       loadWebModel(urls.blazefaceFront, 'BlazeFace (short range)'),

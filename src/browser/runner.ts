@@ -41,8 +41,8 @@ export async function loadWebModel(url: string, label = url): Promise<ModelRunne
   return wrapSession(session);
 }
 
-/** Adapt an onnxruntime-web session to {@link ModelRunner}. */
-export function wrapSession(session: ort.InferenceSession): ModelRunner {
+/** Adapt an onnxruntime-web session to {@link ModelRunner} (not exported: its type would tie this module's declarations to onnxruntime-web's). */
+function wrapSession(session: ort.InferenceSession): ModelRunner {
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
