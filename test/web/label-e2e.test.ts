@@ -1,8 +1,8 @@
 /**
  * End to end for the labelling view: `facetally sample` on the shared photos (two folder groups), its folder
  * opened in the web app in Debian's Chromium (playwright-core) through the folder picker; a few faces labelled with the
- * keyboard; the export checked cell by cell against the sheet it came from; an import into a fresh tab to go on;
- * and that nothing left 127.0.0.1.
+ * keyboard; the export checked cell by cell against the sheet it came from and given to
+ * `facetally compare --validation-labels`; an import into a fresh tab to go on; and that nothing left 127.0.0.1.
  *
  * Environment: FACETALLY_CHROMIUM (default /usr/bin/chromium); FACETALLY_SCREENSHOTS (folder for
  * web-label.png; default a temporary folder).
@@ -190,6 +190,32 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     expect(out).toEqual(expected);
     // Ctrl+S gives the same file.
     expect(await exportCsv('ctrl+s')).toEqual(expected);
+  });
+
+  it.skipIf(skip)('compare --validation-labels accepts the export: labelled faces per group and attribute in compare.json', async () => {
+    const out = await exportCsv('button');
+    writeFileSync(join(tmp, 'labels.csv'), out.map((r) => csvFormatRow(r)).join('\n') + '\n');
+    // The records made by sample (my-sample/tags.jsonl) are reused: no second run of the models.
+    facetally(['compare', 'photos/portraits', 'photos/scenes', '--results', 'my-sample/tags.jsonl', '--validation-labels', 'labels.csv', '--out', 'report', '--bootstrap', '200', '--no-png', '-q'], tmp);
+    const json = JSON.parse(readFileSync(join(tmp, 'report', 'compare.json'), 'utf8'));
+    expect(json.result.groups).toEqual(['portraits', 'scenes']);
+    expect(json.result.twoPhase).toBe(true);
+    type TwoPhase = { groups: ({ labelled: number; pooled: string | null } | null)[] } | null;
+    const attrs: { attribute: string; twoPhase: TwoPhase }[] = json.result.panels[0].attributes;
+    const two = (a: string) => attrs.find((x) => x.attribute === a)!.twoPhase!.groups;
+    const labelled = (a: string) => two(a).map((g) => (g === null ? null : g.labelled));
+    // Labelled above: astronaut 4 attributes (not Young), grace_hopper 5, man_three_quarter 2 (Male, Smiling);
+    // no scene face. A group gets an estimate (with its labelled count) where both decision strata it has are
+    // covered by some label; otherwise null (the shipped model's decisions on these photos decide which).
+    expect(labelled('Smiling')).toEqual([3, 0]);
+    expect(labelled('Eyeglasses')).toEqual([2, 0]);
+    expect(labelled('Wearing_Hat')).toEqual([2, 0]);
+    expect(labelled('Male')).toEqual([3, null]); // no scene face decided "not Male" is labelled
+    expect(labelled('Young')).toEqual([null, null]); // the one Young label (grace_hopper) covers one stratum only
+    // Fewer than 10 labels in a group: predictive values pooled over the groups, and flagged.
+    expect(two('Smiling').map((g) => g!.pooled)).toEqual(['both', 'both']);
+    // An attribute without labels gets no two-phase block.
+    expect(attrs.find((x) => x.attribute === 'Bald')!.twoPhase).toBeNull();
   });
 
   it.skipIf(skip)('imports an export into a fresh tab and goes on where it stopped', async () => {
