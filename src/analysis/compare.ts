@@ -14,6 +14,22 @@ import { benjaminiHochberg, testEqualPrevalence, type PrevalenceTest } from './t
 import { replicateVariance, simulateTwoPhase, waldHomogeneity, type TwoPhaseCounts, type TwoPhasePrevalence } from './two-phase.js';
 import { newcombeDifference, wilsonInterval, type Interval } from './wilson.js';
 
+/**
+ * Fewest bootstrap replicates accepted: a percentile interval from fewer rests on a handful of order statistics
+ * (with one replicate it has zero width and need not contain its own estimate).
+ */
+export const MIN_BOOTSTRAP_REPLICATES = 200;
+
+/**
+ * Rogan–Gladen is applied only to attributes whose Youden index J = Se + Sp − 1 (validation counts) is at least
+ * this; below it the corrected figure is withheld and the raw share shown with the reason. The correction divides
+ * by J, so a small J multiplies every error in the raw share and in the assumed error rates. Chosen on CelebA-HQ
+ * VALIDATION photos split by true labels (scripts/compare-targets.ts; docs/compare.md, "Choosing the J threshold"):
+ * below J = 0.8 the corrected figure was on average further from the truth than the raw share, and its intervals
+ * covered the truth in only 47–82% of cells (50% between 0.4 and 0.7), so it is not printed.
+ */
+export const MIN_YOUDEN_J = 0.8;
+
 /** One face as the comparison sees it. */
 export interface FaceObservation {
   /** The user-defined group the face's photo belongs to. */
@@ -45,8 +61,10 @@ export interface CompareOptions {
   confidence?: number;
   /** False discovery rate for flagging attributes (default 0.05). */
   alpha?: number;
-  /** Bootstrap replicates for corrected intervals (default 2000). */
+  /** Bootstrap replicates for corrected intervals (default 2000, at least {@link MIN_BOOTSTRAP_REPLICATES}). */
   bootstrapReplicates?: number;
+  /** Youden's J below which no Rogan–Gladen correction is made (default {@link MIN_YOUDEN_J}; 0 corrects every attribute Se + Sp > 1 allows). */
+  minYoudenJ?: number;
   /** Replicates of the Monte Carlo exact test (default 9999). */
   monteCarloReplicates?: number;
   /** Seed of all random draws (default 1). Same inputs + same seed = same output. */
@@ -70,8 +88,13 @@ export interface GroupPrevalence {
   prevalence: number | null;
   /** Wilson score interval, or null when n = 0. */
   wilson: Interval | null;
-  /** Rogan–Gladen corrected prevalence with bootstrap interval; null without validation counts or when n = 0. */
+  /** Rogan–Gladen corrected prevalence with bootstrap interval; null without validation counts, when n = 0, or when withheld. */
   corrected: CorrectedPrevalence | null;
+  /**
+   * Why no corrected figure is printed for this group although the attribute is corrected: its simulation interval
+   * had zero width (every replicate clipped to the same bound), which would claim a certainty the data do not have.
+   */
+  correctedWithheld?: string | null;
 }
 
 /** The largest difference in prevalence between two groups, oriented so that `difference` >= 0. */
@@ -164,7 +187,8 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
   const seed = options.seed ?? 1;
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`expected a number in (0, 1) for confidence but received ${confidence}`);
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`expected a number in (0, 1) for alpha but received ${alpha}`);
-  if (!Number.isInteger(B) || B <= 0) throw new RangeError(`expected a positive integer for bootstrapReplicates but received ${B}`);
+  if (!Number.isInteger(B) || B < MIN_BOOTSTRAP_REPLICATES) throw new RangeError(`expected an integer >= ${MIN_BOOTSTRAP_REPLICATES} for bootstrapReplicates but received ${B}`);
+  const minJ = options.minYoudenJ ?? MIN_YOUDEN_J;
 
   const groups = [...(options.groups ?? [])];
   for (const f of faces) if (!groups.includes(f.group)) groups.push(f.group);
@@ -217,7 +241,7 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
       let boot: ReturnType<typeof bootstrapCorrected> | null = null;
       if (options.validation) {
         const v = options.validation[attribute];
-        const problem = v ? correctionProblem(v) : 'no validation counts for this attribute in the model sidecar';
+        const problem = v ? correctionProblem(v) ?? youdenProblem(v, minJ) : 'no validation counts for this attribute in the model sidecar';
         if (problem) correction = { unavailable: problem };
         else {
           boot = bootstrapCorrected(groups.map((_, i) => ({ count: count[i], n: n[i] })), v, { replicates: B, confidence, rng });
@@ -231,7 +255,10 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
         count: count[i],
         prevalence: n[i] > 0 ? count[i] / n[i] : null,
         wilson: n[i] > 0 ? wilsonInterval(count[i], n[i], confidence) : null,
-        corrected: boot ? boot.groups[i] : null,
+        corrected: boot && boot.groups[i] && !zeroWidth(boot.groups[i]) ? boot.groups[i] : null,
+        ...(boot && boot.groups[i] && zeroWidth(boot.groups[i])
+          ? { correctedWithheld: `every simulated replicate was clipped to ${pctText(boot.groups[i]!.lower)}: the raw share lies outside what the validation error rates allow, so no interval can be given (the model errs differently here than on the validation faces, or the group is small)` }
+          : {}),
       }));
 
       let largestDifference: LargestDifference | null = null;
@@ -250,7 +277,7 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
             difference: nd.difference,
             lower: nd.lower,
             upper: nd.upper,
-            corrected: boot ? correctedDifference(boot, hi, lo, confidence) : null,
+            corrected: boot && groupRows[hi].corrected && groupRows[lo].corrected ? correctedDifference(boot, hi, lo, confidence) : null,
           };
         }
       }
@@ -332,6 +359,21 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
       labelsToHalve: halves.length ? Math.max(...halves) : null,
     };
   }
+}
+
+/** Why J = Se + Sp − 1 is too small to correct, or null. */
+function youdenProblem(v: ValidationCounts, minJ: number): string | null {
+  const j = v.tp / (v.tp + v.fn) + v.tn / (v.tn + v.fp) - 1;
+  if (j >= minJ) return null;
+  return `the model separates this attribute too poorly to correct (Youden's J = Se + Sp − 1 = ${j.toFixed(2)} < ${minJ}): the correction would divide every error by ${j.toFixed(2)}; raw share only — label a sample of your faces (compare --validation-labels) for a trustworthy figure`;
+}
+
+function zeroWidth(c: CorrectedPrevalence | null): boolean {
+  return !!c && c.upper - c.lower <= 1e-12;
+}
+
+function pctText(v: number): string {
+  return `${(100 * v).toFixed(0)}%`;
 }
 
 function correctedDifference(

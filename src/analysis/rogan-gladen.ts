@@ -60,6 +60,13 @@ export function correctionProblem(v: ValidationCounts): string | null {
   return null;
 }
 
+/**
+ * How the corrected interval is simulated, in words for reports (the HTML report's summary box and methods both
+ * print this one sentence; docs/compare.md says the same). It describes {@link bootstrapCorrected}.
+ */
+export const CORRECTED_INTERVAL_METHOD =
+  'each replicate redraws every group\'s share of positive decisions and the sensitivity and specificity from their Jeffreys distributions (Beta(k + ½, m − k + ½) for k of m), applies Rogan–Gladen with clipping to [0, 1], and the interval is the percentile interval of the replicates; so it carries both the sampling error of the groups and the uncertainty of the validation counts';
+
 /** Options for {@link bootstrapCorrected}. */
 export interface BootstrapOptions {
   /** Number of bootstrap replicates, a positive integer (default 2000). */
@@ -169,11 +176,13 @@ export function bootstrapCorrected(
       if (g.n === 0 || kept === 0) return null;
       const sorted = Float64Array.from(replicates[i]).sort();
       const unclipped = unclippedRoganGladen(g.count / g.n, se, sp);
+      const estimate = clip01(unclipped);
+      // A percentile interval need not contain the estimate (skewed, clipped replicates); the printed one always does.
       return {
-        estimate: clip01(unclipped),
+        estimate,
         clipped: unclipped > 1 ? 'at 1' as const : unclipped < 0 ? 'at 0' as const : null,
-        lower: quantileSorted(sorted, alpha / 2),
-        upper: quantileSorted(sorted, 1 - alpha / 2),
+        lower: Math.min(estimate, quantileSorted(sorted, alpha / 2)),
+        upper: Math.max(estimate, quantileSorted(sorted, 1 - alpha / 2)),
       };
     }),
     replicates,

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MIN_BOOTSTRAP_REPLICATES } from '../analysis/compare.js';
 import { UsageError } from '../analysis/inputs.js';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
 import { runCompare } from '../report/run-compare.js';
@@ -30,6 +31,14 @@ function parseOpenUnit(v: string): number {
   return n;
 }
 
+function parseReplicates(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < MIN_BOOTSTRAP_REPLICATES) {
+    throw new InvalidArgumentError(`expected an integer >= ${MIN_BOOTSTRAP_REPLICATES} but received "${v}" (a percentile interval from fewer replicates rests on a handful of draws)`);
+  }
+  return n;
+}
+
 function parseSeed(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`expected an integer in [0, 4294967295] but received "${v}"`);
@@ -51,7 +60,7 @@ export function registerCompareCommand(program: Command): void {
     .option('-o, --out <dir>', 'output folder', 'facetally-compare')
     .option('--overwrite', 'replace the report of an earlier run in --out (without it such a folder is refused)')
     .option('--no-correction', 'skip the Rogan–Gladen misclassification correction')
-    .addOption(new Option('--bootstrap <n>', 'bootstrap replicates for corrected intervals').argParser(parsePositiveInt).default(2000))
+    .addOption(new Option('--bootstrap <n>', `bootstrap replicates for every simulated interval (at least ${MIN_BOOTSTRAP_REPLICATES})`).argParser(parseReplicates).default(2000))
     .addOption(new Option('--seed <n>', 'seed of the bootstrap and Monte Carlo draws').argParser(parseSeed).default(1))
     .addOption(new Option('--fdr <q>', 'false discovery rate for flagging attributes').argParser(parseOpenUnit).default(0.05))
     .addOption(new Option('--confidence <level>', 'confidence level of all intervals').argParser(parseOpenUnit).default(0.95))

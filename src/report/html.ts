@@ -4,7 +4,8 @@
  * No scripts, no external resources.
  */
 
-import type { AttributeComparison, CompareResult, Panel } from '../analysis/compare.js';
+import { MIN_YOUDEN_J, type AttributeComparison, type CompareResult, type Panel } from '../analysis/compare.js';
+import { CORRECTED_INTERVAL_METHOD } from '../analysis/rogan-gladen.js';
 import { panelLabel } from './charts.js';
 import type { CompareContext } from './tables.js';
 
@@ -85,7 +86,8 @@ export function renderReport(result: CompareResult, context: CompareContext, cha
 
   // Correction note
   if (result.corrected && context.model) {
-    h.push(`<div class="callout"><b>Two kinds of prevalence.</b> The <i>raw</i> prevalence is the share of faces the model marks as showing the attribute — what the original study reported. It is biased whenever the model errs: a model that misses 20% of hats and calls 5% of bare heads hatted will over-count hats in a hatless crowd and under-count them in a hatted one. The <i>corrected</i> prevalence undoes this with the Rogan–Gladen estimator, using the sensitivity and specificity the model <code>${escapeHtml(context.model.name)}</code> showed on the ${escapeHtml(context.model.validationSplit)} split (${context.model.validationN} faces); its ${level}% interval is simulated from the uncertainty of both the group counts and those validation counts (Jeffreys draws, see docs/compare.md). The correction assumes the model errs at the same rates on these photos as on CelebA validation faces — photos far from CelebA (old film, children, profile views) can break that assumption.</div>`);
+    h.push(`<div class="callout"><b>Read this before the corrected figures: they rest on an assumption.</b> The corrected prevalence assumes that the model makes its mistakes at the same rates on these photos, and in every group, as it did on CelebA's validation faces. That is often false: the model's errors depend on the other features of a face and on the kind of photo. Even on CelebA-HQ validation photos (CelebA's own kind of photo) split by a true label, about one printed corrected interval in nine missed the true prevalence (docs/compare.md); on photos unlike CelebA it can be far worse. ${result.twoPhase ? 'The two-phase figures above, from your own labels, do not need this assumption; prefer them.' : 'For figures that do not need it, label a random sample of your own faces (<code>facetally sample</code>, then <code>compare --validation-labels</code>): about 150 faces per group.'}</div>
+<div class="callout"><b>Two kinds of prevalence.</b> The <i>raw</i> prevalence is the share of faces the model marks as showing the attribute — what the original study reported. It is biased whenever the model errs: a model that misses 20% of hats and calls 5% of bare heads hatted will over-count hats in a hatless crowd and under-count them in a hatted one. The <i>corrected</i> prevalence undoes this with the Rogan–Gladen estimator, using the sensitivity and specificity the model <code>${escapeHtml(context.model.name)}</code> showed on the ${escapeHtml(context.model.validationSplit)} split (${context.model.validationN} faces). It is given only for attributes the model separates well (Youden's J = Se + Sp − 1 ≥ ${MIN_YOUDEN_J}); for the others the raw share is shown with the reason. Its ${level}% interval: ${escapeHtml(CORRECTED_INTERVAL_METHOD)}.</div>`);
   } else {
     h.push(`<div class="callout"><b>Raw prevalence only.</b> ${escapeHtml(context.correctionOff ?? 'No model validation counts were available')}; the shares below are of the model's positive decisions and are biased wherever the model errs.</div>`);
   }
@@ -186,13 +188,17 @@ function fullTable(result: CompareResult, panel: Panel, level: number): string {
   for (const a of panel.attributes) {
     out.push(
       `<tr class="${a.significant ? 'sig' : ''}"><td>${escapeHtml(a.attribute)}${
-        a.correction && 'unavailable' in a.correction ? `<br><span class="pair" title="${escapeHtml(a.correction.unavailable)}">not corrected</span>` : ''
+        a.correction && 'unavailable' in a.correction ? `<br><span class="pair">not corrected: ${escapeHtml(shortReason(a.correction.unavailable))}</span>` : ''
       }</td>${a.groups
         .map((g) =>
           g.n === 0
             ? '<td>no faces</td>'
             : `<td>${g.count} / ${g.n} · ${pct(g.prevalence)} [${pct(g.wilson?.lower)}, ${pct(g.wilson?.upper)}]${
-                g.corrected ? `<br><span class="corr">${pct(g.corrected.estimate)}${clipMark(g.corrected)} [${pct(g.corrected.lower)}, ${pct(g.corrected.upper)}]</span>` : ''
+                g.corrected
+                  ? `<br><span class="corr">${pct(g.corrected.estimate)}${clipMark(g.corrected)} [${pct(g.corrected.lower)}, ${pct(g.corrected.upper)}]</span>`
+                  : g.correctedWithheld
+                    ? `<br><span class="pair" title="${escapeHtml(g.correctedWithheld)}">corrected: withheld</span>`
+                    : ''
               }</td>`,
         )
         .join('')}<td>${a.test ? `${METHOD_LABEL[a.test.method]}${a.test.method === 'chi-square' && a.test.df ? ` (df ${a.test.df}) = ${a.test.statistic.toFixed(2)}` : ''}` : 'untested'}</td><td>${formatP(a.test?.p)}</td><td>${formatP(a.q)}</td><td>${a.test ? a.test.cramersV.toFixed(3) : '–'}</td><td>${a.rank}</td></tr>`,
@@ -205,6 +211,12 @@ function fullTable(result: CompareResult, panel: Panel, level: number): string {
   return out.join('');
 }
 
+/** The first clause of a reason (up to the colon), for a table cell; the full text is in compare.json. */
+function shortReason(reason: string): string {
+  const i = reason.indexOf(':');
+  return i > 0 ? reason.slice(0, i) : reason;
+}
+
 const CLIP_MARK = '‡';
 
 function clipMark(c: { clipped: 'at 0' | 'at 1' | null }): string {
@@ -214,7 +226,7 @@ function clipMark(c: { clipped: 'at 0' | 'at 1' | null }): string {
 function methods(result: CompareResult, level: number): string {
   return `<h2>Methods</h2><div class="methods">
 <p><b>Prevalence.</b> For each group, the share of faces with a positive decision (probability ≥ the attribute's threshold), with a ${level}% Wilson score interval (Wilson 1927).</p>
-<p><b>Corrected prevalence.</b> Rogan–Gladen estimator π̂ = (a + Sp − 1)/(Se + Sp − 1), clipped to [0, 1] (Rogan &amp; Gladen 1978), with Se and Sp from the model's validation counts. ${level}% percentile bootstrap interval from ${result.bootstrapReplicates} replicates that redraw each group's positive count and the validation true-positive and true-negative counts (binomially), so both sampling and validation uncertainty are carried (cf. Lang &amp; Reiczigel 2014). Corrected differences between two groups use the same replicates, so the shared Se/Sp uncertainty is accounted for.</p>
+<p><b>Corrected prevalence.</b> Rogan–Gladen estimator π̂ = (a + Sp − 1)/(Se + Sp − 1), clipped to [0, 1] (Rogan &amp; Gladen 1978), with Se and Sp from the model's validation counts. Only for attributes with Youden's J ≥ ${MIN_YOUDEN_J} (a threshold chosen on validation data; below it the correction was further from the truth than the raw share); a group whose interval would have zero width gets none. ${level}% interval from ${result.bootstrapReplicates} replicates: ${escapeHtml(CORRECTED_INTERVAL_METHOD)} (cf. Lang &amp; Reiczigel 2014). Corrected differences between two groups use the same replicates, so the shared Se/Sp uncertainty is accounted for.</p>
 <p><b>Test of equal prevalence.</b> Pearson's χ² test of independence on the groups × (present, absent) table without continuity correction; Fisher's exact test for two groups when an expected count is below 5; for more groups when any expected count is below 1 or more than 20% are below 5 (Cochran 1954), a Monte Carlo exact test with fixed margins (Hope 1968). The tests use the model's decisions: when the model errs at the same rates in every group, equal true prevalence implies equal decision rates, so the test keeps its level (misclassification costs power, not validity). P-values are adjusted across the ${result.attributes.length} attributes by Benjamini–Hochberg (1995), separately in each panel; attributes with q ≤ ${result.alpha} are flagged.</p>
 <p><b>Effect sizes.</b> Cramér's V (Cramér 1946) and the largest difference in prevalence between two groups with Newcombe's hybrid score interval (Newcombe 1998, method 10).</p>
 <p><b>Caveats.</b> Faces are treated as independent; several faces of one person, or many photos of one event, make intervals too narrow. Groups come from the user: nothing here predicts a group from a face. Attributes such as Attractive are subjective labels of CelebA's annotators, not facts about a person.</p>

@@ -25,7 +25,7 @@ describe('chart specs', () => {
   });
   it('facet by panel when there is a second factor, and not otherwise', () => {
     expect(prevalenceChartSpec(result, { measure: 'raw' })).toHaveProperty('facet');
-    const single = compareGroups(faces.map((f) => ({ ...f, level: null })), { bootstrapReplicates: 50 });
+    const single = compareGroups(faces.map((f) => ({ ...f, level: null })), { bootstrapReplicates: 200 });
     expect(prevalenceChartSpec(single, { measure: 'raw' })).not.toHaveProperty('facet');
   });
 });

@@ -31,7 +31,7 @@ export function syntheticResults(groups: string[], photosPerGroup: number, folde
 }
 
 /** A valid model sidecar with the given validation counts for every attribute. */
-export function syntheticSidecar(counts = { tp: 850, fn: 150, tn: 3700, fp: 300 }): object {
+export function syntheticSidecar(counts = { tp: 900, fn: 100, tn: 3800, fp: 200 }): object {
   const se = counts.tp / (counts.tp + counts.fn);
   const sp = counts.tn / (counts.tn + counts.fp);
   const n = counts.tp + counts.fn + counts.tn + counts.fp;

@@ -113,7 +113,7 @@ describe('runCompare', () => {
   it('is reproducible: same inputs and seed give the same numbers', async () => {
     const { dir } = workspace();
     const run = (out: string) =>
-      runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), out: join(dir, out), sidecar: join(dir, 'attributes.json'), bootstrap: 100, png: false, seed: 7 });
+      runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), out: join(dir, out), sidecar: join(dir, 'attributes.json'), bootstrap: 200, png: false, seed: 7 });
     expect((await run('r1')).result).toEqual((await run('r2')).result);
   });
 
@@ -157,7 +157,7 @@ describe('facetally compare (CLI)', () => {
     };
     expect(await run(['--manifest', join(dir, 'groups.csv'), '--results', join(dir, 'tags.jsonl'), '--by', 'nope', '--out', join(dir, 'c1')])).toBe(1);
     expect(
-      await run(['--manifest', join(dir, 'groups.csv'), '--results', join(dir, 'tags.jsonl'), '--model', dir, '--bootstrap', '100', '--no-png', '--out', join(dir, 'c2')]),
+      await run(['--manifest', join(dir, 'groups.csv'), '--results', join(dir, 'tags.jsonl'), '--model', dir, '--bootstrap', '200', '--no-png', '--out', join(dir, 'c2')]),
     ).toBe(2);
     expect(existsSync(join(dir, 'c2', 'report.html'))).toBe(true);
   });
