@@ -13,6 +13,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveRedisServer, TestRedis } from '../helpers/redis.js';
 import { describeShared, repoRoot } from '../helpers/shared.js';
@@ -181,6 +183,41 @@ if (!haveRedisServer() && !requireRedis) {
       const c = coordinator(out, ['--send-bytes']);
       expect(await c.exited, c.stderr).toBe(2);
       expect(readFileSync(out, 'utf8')).toBe(readFileSync(reference, 'utf8'));
+    });
+
+    it('a photo that kills every worker that tags it ends as an internal_error record after 3 deaths, not in an endless loop', async () => {
+      // The "poison" is a large noise photo (seconds of work), so that the worker tagging it is found and killed
+      // (by the pid in BullMQ's processedBy field) long before it could finish. After its third stall BullMQ marks
+      // the job for failure (field "defa") and the next worker fails it without tagging: that worker is spared.
+      const poison = join(dir, 'poison.jpg');
+      await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toFile(poison);
+      const out = join(dir, 'poison.jsonl');
+      const c = new Proc(['tag', poison, '--queue', redis.url, '--out', out, '--send-bytes', ...modelArgs]);
+      const r = new Redis(redis.url);
+      let kills = 0;
+      try {
+        while (c.child.exitCode === null) {
+          for (const id of await r.lrange('bull:facetally-tag:active', 0, -1)) {
+            const [data, pb, defa] = await r.hmget(`bull:facetally-tag:${id}`, 'data', 'pb', 'defa');
+            if (!data || !pb || defa || JSON.parse(data).path !== poison) continue;
+            const victim = workers.find((w) => w.child.pid === Number(pb.split(':').pop()));
+            if (!victim) continue;
+            await victim.kill('SIGKILL');
+            kills++;
+            workers = [...workers.filter((w) => w !== victim), startWorker(redis.url, ['--path-map', '/=/nonexistent-facetally-mount/'])];
+          }
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      } finally {
+        r.disconnect();
+      }
+      expect(await c.exited, c.stderr).toBe(2);
+      expect(kills).toBe(3);
+      expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({
+        path: poison,
+        faces: [],
+        error: { code: 'internal_error', message: `${poison}: workers stopped while tagging this photo 3 times (died, or lost their connection); given up` },
+      });
     });
   });
 }
