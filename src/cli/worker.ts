@@ -30,7 +30,7 @@ export function registerWorkerCommand(program: Command): void {
             throw new InvalidArgumentError((err as Error).message);
           }
         })
-        .default([]),
+        .default([], 'none'),
     )
     .addOption(new Option('--log-every <n>', 'log a line every N photos').argParser(parsePositiveInt).default(100))
     .addOption(new Option('--stall-timeout <seconds>', 'a photo whose worker stopped answering for this long is given to another worker').argParser(parsePositive).default(30))

@@ -54,7 +54,10 @@ export interface QueueTaggerOptions {
   inFlightBytes?: number;
   /** Jobs added to Redis in one call (BullMQ `addBulk`). Default 50. */
   batchSize?: number;
-  /** How often jobs in flight are checked for having vanished from Redis, in ms. Default 2000. */
+  /**
+   * How often jobs in flight are checked for having vanished from Redis (an event trimmed away), in ms; after
+   * Redis comes back from an outage they are checked every 2 s a few times instead. Default 15000.
+   */
   checkIntervalMs?: number;
   /** Lifetime of the run's liveness key in ms (refreshed every sixth of it); workers skip jobs of runs whose key expired. Default 30000. */
   runTtlMs?: number;
@@ -63,6 +66,9 @@ export interface QueueTaggerOptions {
   /** Plain-language notices for the user (Redis lost, Redis back), one line each without a newline. */
   onNotice?: (line: string) => void;
 }
+
+/** Pace of the checks for vanished jobs right after Redis came back, in ms. */
+const FAST_CHECK_MS = 2000;
 
 interface Entry {
   seq: number;
@@ -104,6 +110,9 @@ export class QueueTagger implements TaggingBackend {
   private checking = false;
   private closed = false;
   private up = true;
+  /** Checks left at the fast pace (after a reconnect). */
+  private fastChecks = 0;
+  private lastCheck = Date.now();
   private lastError: unknown = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly opts: Required<Omit<QueueTaggerOptions, 'tagOptions' | 'modelDir' | 'onNotice'>> & Pick<QueueTaggerOptions, 'onNotice'>;
@@ -125,7 +134,7 @@ export class QueueTagger implements TaggingBackend {
       inFlight: options.inFlight ?? 1000,
       inFlightBytes: options.inFlightBytes ?? 256 * 1024 * 1024,
       batchSize: options.batchSize ?? 50,
-      checkIntervalMs: options.checkIntervalMs ?? 2000,
+      checkIntervalMs: options.checkIntervalMs ?? 15_000,
       runTtlMs: options.runTtlMs ?? 30_000,
       maxRequeues: options.maxRequeues ?? 5,
       onNotice: options.onNotice,
@@ -172,7 +181,11 @@ export class QueueTagger implements TaggingBackend {
     this.watchConnection();
     void this.heartbeat();
     this.timers.push(setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(this.opts.runTtlMs / 6))));
-    this.timers.push(setInterval(() => void this.check(), this.opts.checkIntervalMs));
+    this.timers.push(
+      setInterval(() => {
+        if (this.fastChecks > 0 || Date.now() - this.lastCheck >= this.opts.checkIntervalMs) void this.check();
+      }, Math.min(FAST_CHECK_MS, this.opts.checkIntervalMs)),
+    );
   }
 
   /** Enqueue one photo; resolves with its record (never rejects). */
@@ -337,6 +350,8 @@ export class QueueTagger implements TaggingBackend {
   private async check(): Promise<void> {
     if (this.checking || this.closed || !this.up) return;
     this.checking = true;
+    this.lastCheck = Date.now();
+    if (this.fastChecks > 0) this.fastChecks--;
     try {
       const entries = [...this.byJob.values()].filter((e) => e.acked && !e.done);
       if (entries.length === 0) return;
@@ -391,6 +406,7 @@ export class QueueTagger implements TaggingBackend {
       this.lastError = null;
       this.notice(`Redis at ${redactUrl(this.opts.url)} is back; checking the ${this.inFlightCount} photos in flight`);
       void this.heartbeat();
+      this.fastChecks = 4; // now, then every 2 s: a job missing twice in a row is enqueued again
       void this.check();
     });
   }
