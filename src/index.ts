@@ -20,6 +20,7 @@ export { alignFace, alignmentTransform, estimateSimilarity, applySimilarity, inv
 export { AttributeModel, type AttributePrediction } from './attributes/model.js';
 export { loadAttributeModel, DEFAULT_MODEL_DIR } from './attributes/load-node.js';
 export type { ImageOps } from './image/ops.js';
+export { portableImageOps, resampleRgb } from './image/resample.js';
 export type { ModelRunner, FloatTensor, InputTensor } from './runtime/onnx.js';
 export { CELEBA_ATTRIBUTES, type CelebaAttribute } from './attributes/names.js';
 export { parseSidecar, type Sidecar } from './attributes/sidecar.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sharpImageOps } from '../image/ops-node.js';
+import { portableImageOps } from '../image/resample.js';
 import { loadOnnxModel, type OnnxLoadOptions } from '../runtime/onnx-node.js';
 import { AttributeModel } from './model.js';
 import { parseSidecar } from './sidecar.js';
@@ -29,5 +29,5 @@ export async function loadAttributeModel(dir: string = DEFAULT_MODEL_DIR, option
   }
   const sidecar = parseSidecar(json, sidecarPath);
   const runner = await loadOnnxModel(join(dir, sidecar.model), options);
-  return new AttributeModel(sidecar, runner, sharpImageOps);
+  return new AttributeModel(sidecar, runner, portableImageOps);
 }

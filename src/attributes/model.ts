@@ -17,7 +17,7 @@ export interface AttributePrediction {
  * - 'uint8' (the shipped model): the crop bytes go in as they are (NHWC [N, 218, 178, 3]); the graph cuts,
  *   resizes (PIL's bilinear weights) and normalises inside itself, so there is no per-face image work here.
  * - 'float32': the sidecar's `input.region` of each crop is resized to the model's input size through the
- *   {@link ImageOps} seam (sharp 'linear' in Node: antialiased, the same family as PIL's bilinear used in
+ *   {@link ImageOps} seam (`portableImageOps` in Node and the browser: PIL's bilinear resampling, as used in
  *   training), normalised `(pixel/255 - mean) / std` per channel and laid out NCHW or NHWC.
  */
 export class AttributeModel {
@@ -73,7 +73,7 @@ export class AttributeModel {
     const { width: W, height: H, layout } = this.sidecar.input;
     const per = 3 * W * H;
     const batch = this.sidecar.input.dtype === 'uint8' ? new Uint8Array(per * crops.length) : new Float32Array(per * crops.length);
-    // All crops at once: for a float32 model the resizes run side by side (sharp's thread pool in Node).
+    // All crops at once (an ImageOps may resample them side by side).
     const inputs = await Promise.all(crops.map((c) => this.preprocess(c)));
     inputs.forEach((t, i) => batch.set(t, i * per));
     const dims = layout === 'NCHW' ? [crops.length, 3, H, W] : [crops.length, H, W, 3];

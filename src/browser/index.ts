@@ -22,6 +22,7 @@ export { DEFAULT_MAX_PIXELS } from '../image/rgb.js';
 export { WebTagger, DEFAULT_MODEL_URLS, fetchSidecar, browserErrorRecord, type ModelUrls, type WebTagOptions } from './pipeline.js';
 export { decodeImageBlob, checkEncodedImage, BrowserDecodeError, BROWSER_DEFAULT_MAX_PIXELS, rgbaToRgb, rgbToRgba } from './decode.js';
 export { canvasImageOps, canvasResize } from './ops.js';
+export { portableImageOps, resampleRgb } from '../image/resample.js';
 export { configureOrt, loadWebModel } from './runner.js';
 export { BlazeFaceDetector, DEFAULT_DETECT_OPTIONS, type DetectOptions, weightedNonMaxSuppression, iou, decodeHead } from '../detect/index.js';
 export { alignFace, alignmentTransform, estimateSimilarity, applySimilarity, invertSimilarity, warpSimilarity, TEMPLATE_POINTS, TEMPLATE_WIDTH, TEMPLATE_HEIGHT, type Similarity, type AlignedFace } from '../align/index.js';

@@ -1,7 +1,8 @@
 /**
  * The photo → record pipeline in the browser: the CLI's detector, alignment and attribute model
  * (`src/detect/blazeface.ts`, `src/align`, `src/attributes/model.ts`) behind the browser seams —
- * onnxruntime-web ({@link loadWebModel}), canvas resampling ({@link canvasImageOps}) and
+ * onnxruntime-web ({@link loadWebModel}), the CLI's own JavaScript resampling ({@link portableImageOps}: the same
+ * pixels as in Node) and
  * `createImageBitmap` decoding ({@link decodeImageBlob}). Produces the same {@link PhotoResult} records as
  * `facetally tag`.
  */
@@ -12,7 +13,7 @@ import { parseSidecar, type Sidecar } from '../attributes/sidecar.js';
 import { BlazeFaceDetector, type DetectOptions } from '../detect/blazeface.js';
 import type { Detection, Face, PhotoResult } from '../types.js';
 import { BROWSER_DEFAULT_MAX_PIXELS, BrowserDecodeError, decodeImageBlob } from './decode.js';
-import { canvasImageOps } from './ops.js';
+import { portableImageOps } from '../image/resample.js';
 import { configureOrt, loadWebModel } from './runner.js';
 import { failureRecord, roundDetection } from '../pipeline/records.js';
 
@@ -66,7 +67,7 @@ export class WebTagger {
       loadWebModel(urls.blazefaceFront, 'BlazeFace (short range)'),
       loadWebModel(modelUrl, `attribute model ${sidecar.model}`),
     ]);
-    return new WebTagger(new BlazeFaceDetector(back, front, canvasImageOps), new AttributeModel(sidecar, attr, canvasImageOps), options);
+    return new WebTagger(new BlazeFaceDetector(back, front, portableImageOps), new AttributeModel(sidecar, attr, portableImageOps), options);
   }
 
   /** The attribute model's sidecar (names, thresholds, validation counts). */

@@ -1,10 +1,10 @@
 /**
- * Node-only: load the BlazeFace models shipped in `models/blazeface/` with onnxruntime-node, resampling with sharp.
+ * Node-only: load the BlazeFace models shipped in `models/blazeface/` with onnxruntime-node.
  * (The browser loads the same files with onnxruntime-web: `src/browser/pipeline.ts`.)
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sharpImageOps } from '../image/ops-node.js';
+import { portableImageOps } from '../image/resample.js';
 import { loadOnnxModel, type OnnxLoadOptions } from '../runtime/onnx-node.js';
 import { BlazeFaceDetector } from './blazeface.js';
 
@@ -33,5 +33,6 @@ export function blazefaceModelPaths(): { front: string; back: string; backFixed:
 export async function createDetector(options: OnnxLoadOptions = {}): Promise<BlazeFaceDetector> {
   const p = blazefaceModelPaths();
   const [back, front] = await Promise.all([loadOnnxModel(p.back, options), loadOnnxModel(p.front, options)]);
-  return new BlazeFaceDetector(back, front, sharpImageOps);
+  // The pyramid is resampled in plain JavaScript (not sharp) so that the browser gets the same pixels: see resampleRgb.
+  return new BlazeFaceDetector(back, front, portableImageOps);
 }
