@@ -56,11 +56,14 @@ export interface PhotoError {
   message: string;
 }
 
-/** One record per photo. `faces` is empty when `error` is set. `width`/`height` are of the oriented image (0 when unreadable). */
+/**
+ * One record per photo. `faces` is empty when `error` is set. `width`/`height` are of the oriented image in pixels,
+ * null when the photo could not be decoded (a photo decoded but failing later keeps its size).
+ */
 export interface PhotoResult {
   path: string;
-  width: number;
-  height: number;
+  width: number | null;
+  height: number | null;
   faces: Face[];
   error: PhotoError | null;
   /** SHA-256 of the file's bytes, hex (written by `facetally tag`; null when the file could not be read). */

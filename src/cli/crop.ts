@@ -24,12 +24,13 @@ export function registerCropCommand(program: Command): void {
       'after',
       `
 Output: OUT/<path relative to the input folder>__face<i>.png (face 0 = highest detector score) and
-OUT/crops.jsonl, one line per crop: {"crop", "source", "face", "score"}; unreadable photos go to OUT/errors.jsonl
+OUT/crops.jsonl, one line per crop: {"crop", "source", "face", "score", "box": {"x","y","width","height"}}
+("face" and "box" are those of faces[face] in \`facetally tag\`'s record of the same photo and settings); unreadable photos go to OUT/errors.jsonl
 (with --shard K/N the two files are crops.shardK.jsonl and errors.shardK.jsonl). A folder that already holds a
 non-empty manifest or error list is refused unless --overwrite.
 Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
     );
-  addPipelineOptions(cmd).action(async (inputs: string[], opts: PipelineCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean; overwrite?: boolean }) => {
+  addPipelineOptions(cmd, { hideModel: true }).action(async (inputs: string[], opts: PipelineCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean; overwrite?: boolean }) => {
     // Crops come from detection and alignment only; accepting --model silently would suggest it changed them.
     if (opts.model !== undefined) throw new InvalidArgumentError('crop does not run the attribute model, so --model has no effect here; leave it out');
     const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs) : undefined;

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { evalCsv, evalMarkdown } from '../eval/format.js';
 import { celebaSource, runEval, type EvalSource } from '../eval/run.js';
-import { addPipelineOptions, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 
 interface EvalCliOptions extends PipelineCliOptions {
@@ -41,7 +41,8 @@ true Male and Young labels. Every image present in the images folder and in the 
 Examples:
   facetally eval --celeba ../shared/data/celeba --split test
   facetally eval --labels hq/CelebAMask-HQ-attribute-anno.txt --images hq/images --split-file hq/list_eval_partition.txt --split val
-Exit codes: 0 done; 1 bad usage or unreadable label files.`);
+Exit codes: 0 done; 2 some images could not be read (each counts as a missed face; the report is still written);
+1 bad usage or unreadable label files.`);
   addPipelineOptions(cmd).action(async (opts: EvalCliOptions) => {
     let src: EvalSource;
     if (opts.celeba) src = celebaSource(opts.celeba, opts.split);
@@ -62,5 +63,9 @@ Exit codes: 0 done; 1 bad usage or unreadable label files.`);
     if (opts.out) await writeFile(opts.out, text);
     else process.stdout.write(text);
     process.stderr.write(`facetally eval: ${report.n} images in ${report.seconds.toFixed(0)} s, mean accuracy ${(100 * report.meanAccuracy.estimate).toFixed(2)}%\n`);
+    if (report.unreadable > 0) {
+      process.stderr.write(`facetally eval: ${plural(report.unreadable, 'image')} could not be read (scored as missed faces)\n`);
+      process.exitCode = 2;
+    }
   });
 }

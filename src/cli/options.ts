@@ -32,14 +32,15 @@ export function parseNonNegativeInt(v: string): number {
 /**
  * Add the detector/decoder options every photo-processing command shares (`--score-threshold`, `--min-face`,
  * `--max-pixels`, `--model`, `--threads`). Lives here, not in main.ts, so commands need not import the program
- * that imports them.
+ * that imports them. `hideModel`: keep `--model` out of `--help` (commands that run no attribute model, like
+ * `crop`, still accept the option only to refuse it with a plain reason).
  */
-export function addPipelineOptions(cmd: Command): Command {
+export function addPipelineOptions(cmd: Command, o: { hideModel?: boolean } = {}): Command {
   return cmd
     .addOption(new Option('--score-threshold <p>', 'minimum face detector confidence, 0..1').argParser(parseUnit).default(0.75))
     .addOption(new Option('--min-face <px>', 'smallest face side to search for, in photo pixels (smaller = slower)').argParser(parsePositive).default(32))
     .addOption(new Option('--max-pixels <megapixels>', 'refuse photos larger than this many megapixels').argParser(parsePositive).default(100))
-    .addOption(new Option('--model <dir>', 'attribute model folder (attributes.json + ONNX); default: the shipped model'))
+    .addOption(new Option('--model <dir>', 'attribute model folder (attributes.json + ONNX); default: the shipped model').hideHelp(!!o.hideModel))
     .addOption(new Option('--threads <n>', 'onnxruntime threads per model').argParser(parsePositiveInt).default(1));
 }
 

@@ -6,9 +6,13 @@ import { checkRedisUrl } from '../distributed/queue.js';
 import { tagFilesQueued, type QueueTagger } from '../distributed/coordinator.js';
 import { defaultWorkers, tagFilesParallel, type HashedRecord, type TaggingBackend } from '../pipeline/pool.js';
 import { hasRecord, LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
-import { tagCsvHeader, tagCsvRows } from '../pipeline/csv.js';
+import { RecordFormatter, refuseInputAsOutput } from '../pipeline/output.js';
+import { runProvenance } from '../pipeline/provenance.js';
 import { addPipelineOptions, parsePositiveInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
+
+/** The extensions named in the "no photos found" message: the photo formats (an .svg is listed, then refused as unsupported). */
+const PHOTO_EXTENSIONS_SHOWN = [...IMAGE_EXTENSIONS].filter((e) => e !== '.svg').join(' ');
 
 interface TagCliOptions extends PipelineCliOptions {
   out?: string;
@@ -111,17 +115,26 @@ export function registerTagCommand(program: Command): void {
 JSON line per photo, in listing order:
   {"path", "sha256", "duplicate_of", "width", "height",
    "faces": [{"box": {"x","y","width","height"}, "score", "landmarks": [[x,y] x6],
-   "attributes": {"5_o_Clock_Shadow": p, ..., "Young": p}, "decisions": {name: true|false}}], "error": null}
+   "attributes": {"5_o_Clock_Shadow": p, ..., "Young": p}, "decisions": {name: true|false}}], "error": null,
+   "provenance": {"facetally", "model", "model_sha256", "thresholds_sha256", "detector_sha256",
+                  "settings": {"score_threshold", "min_face", "max_pixels", ...}, "cwd"}}
   Coordinates are pixels of the EXIF-oriented photo. Landmarks: right eye, left eye, nose tip, mouth centre,
-  right ear tragion, left ear tragion (the subject's right). A photo that cannot be read has "faces": [] and
-  "error": {"code", "message"}; the run goes on. "sha256" is the SHA-256 of the file's bytes (null when it
+  right ear tragion, left ear tragion (the subject's right). A photo that cannot be read has "faces": [],
+  "width"/"height" null and "error": {"code", "message"}; the run goes on. "sha256" is the SHA-256 of the file's bytes (null when it
   cannot be read); "duplicate_of" is the first path of this run (or of the run resumed) with identical bytes.
+  "provenance" (every record's last field; the last columns of every CSV row) names the facetally version, the
+  models by file hash and every setting that changes results; "cwd" is the folder relative paths start from.
+CSV: one row per face; landmark columns right_eye_x, right_eye_y, ..., left_ear_tragion_y.
 Interrupted runs: records are appended one complete line at a time; rerun the same command with --resume
-  (needs --out and --format jsonl) and each photo ends up in the file exactly once.
-  An existing, non-empty --out file is refused unless --resume (continue it) or --overwrite (replace it).
+  (needs --out and --format jsonl; works from any folder) and each photo ends up in the file exactly once.
+  --resume refuses a file made with other settings, another model or another facetally version, naming them.
+  An existing, non-empty --out file is refused unless --resume (continue it) or --overwrite (replace it);
+  an input photo is never an output, even with --overwrite.
 Distributed runs (--queue): the same output, written here, by workers on other machines (facetally worker);
   Redis lost mid-run is reported and waited for, and photos it lost are enqueued again. docs/distributed.md.
-Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
+Progress: a bar on a terminal; otherwise a line every 30 s (FACETALLY_PROGRESS_SECONDS sets the interval).
+Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error;
+  130 interrupted (Ctrl-C): the records written so far are complete; continue with --resume.`,
     );
   addPipelineOptions(cmd).action(async (inputs: string[], opts: TagCliOptions) => {
     if (opts.resume && !opts.out) throw new Error('--resume needs --out FILE (the output of the run to continue)');
@@ -138,11 +151,14 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       checkRedisUrl(queueUrl);
     }
     if (opts.resume && opts.overwrite) throw new Error('--resume and --overwrite contradict each other: --resume keeps the records in --out, --overwrite replaces them');
+    if (opts.out) refuseInputAsOutput(opts.out, inputs);
     if (opts.out && !opts.resume) {
       refuseExistingOutput(opts.out, { replace: opts.overwrite, allowEmpty: true, remedy: 'add --resume to continue that run, or --overwrite to replace it' });
     }
 
-    const resumed = opts.resume ? await readResumeState(opts.out!) : undefined;
+    const tagOptions = toTagOptions(opts);
+    const provenance = await runProvenance(tagOptions);
+    const resumed = opts.resume ? await readResumeState(opts.out!, provenance) : undefined;
     let noRecords = false;
     const skip = resumed ? skipDone(resumed) : undefined;
     // Opened once the models have loaded, so that a model that cannot load leaves an earlier output untouched.
@@ -166,14 +182,30 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       }
     };
     const summary = new TagSummary();
-    let names: readonly string[] = [];
+    let formatter: RecordFormatter | null = null;
+    // Ctrl-C: every record counted here is complete in the output (LineWriter writes synchronously), so say how
+    // many and how to go on, and exit 130 (128 + SIGINT) without waiting for the photos in progress.
+    let written = 0;
+    const onSigint = () => {
+      progress.stop();
+      const where = opts.out ? `in ${opts.out}` : 'written to stdout';
+      const before = resumed?.records ? ` (${resumed.records} of them from before)` : '';
+      const how = opts.out
+        ? opts.format === 'jsonl'
+          ? `rerun the same command with --resume${opts.resume ? '' : ' (instead of --overwrite)'} to tag only the rest`
+          : 'CSV cannot be resumed: rerun with --format jsonl --out FILE to be able to resume'
+        : 'use --out FILE to be able to resume';
+      process.stderr.write(`\nfacetally tag: interrupted; ${plural(written + (resumed?.records ?? 0), 'record is', 'records are')} safely ${where}${before}; ${how}\n`);
+      process.exit(130);
+    };
+    process.once('SIGINT', onSigint);
     // The total for the progress bar and its ETA walks the listing once more, only when the bar is shown.
     const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs, resumed && ((p) => hasRecord(resumed, p))) : undefined;
     let progress = createProgress('tag', total, true);
     let coordinator: QueueTagger | null = null;
     try {
       const onReady = (backend: TaggingBackend) => {
-        names = backend.attributeNames;
+        formatter = new RecordFormatter(opts.format, backend.attributeNames, provenance);
         if (opts.out) sink = new LineWriter(opts.out, !!opts.resume);
         summary.markReady();
         progress = createProgress('tag', total, opts.quiet); // rate and ETA from the first photo, not from model loading
@@ -181,7 +213,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       const records = queueUrl
         ? tagFilesQueued(inputs, {
             url: queueUrl,
-            tagOptions: toTagOptions(opts),
+            tagOptions,
             modelDir: opts.model,
             sendBytes: opts.sendBytes,
             inFlight: opts.inFlight,
@@ -194,28 +226,30 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
               onReady(backend);
             },
           })
-        : tagFilesParallel(inputs, { ...toTagOptions(opts), workers: opts.workers, skip, firstByHash: resumed?.firstByHash, onReady });
+        : tagFilesParallel(inputs, { ...tagOptions, workers: opts.workers, skip, firstByHash: resumed?.firstByHash, onReady });
       let first = true;
       for await (const rec of records) {
         if (first) {
           first = false;
-          if (opts.format === 'csv') await emit(tagCsvHeader(names) + '\n');
+          await emit(formatter!.header());
         }
         summary.add(rec);
-        await emit(opts.format === 'csv' ? tagCsvRows(rec, names).join('\n') + '\n' : JSON.stringify(rec) + '\n');
+        await emit(formatter!.lines(rec));
+        written++;
         progress.tick({ faces: rec.faces.length, error: !!rec.error });
         if (readerGone) break;
       }
-      if (first && opts.format === 'csv') await emit(tagCsvHeader(names) + '\n');
+      if (first && formatter) await emit((formatter as RecordFormatter).header());
       noRecords = first;
     } finally {
       progress.stop();
       (sink as LineWriter | null)?.close();
+      process.removeListener('SIGINT', onSigint);
     }
     const workers = coordinator ? (coordinator as QueueTagger).workersSeen.size : opts.workers;
     if (!opts.quiet) process.stderr.write(summary.format(workers, resumed));
     if (noRecords && !resumed?.records) {
-      process.stderr.write(`facetally tag: no photos found in ${inputs.join(', ')} (looked for ${[...IMAGE_EXTENSIONS].join(' ')})\n`);
+      process.stderr.write(`facetally tag: no photos found in ${inputs.join(', ')} (looked for ${PHOTO_EXTENSIONS_SHOWN})\n`);
     }
     if (summary.errors > 0) {
       process.stderr.write(`facetally tag: ${plural(summary.errors, 'photo')} could not be read (see their "error" fields)\n`);

@@ -114,7 +114,7 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
   for (let i = 0; i < n; i++) {
     const rec = await tagger.tagFile(join(src.imagesDir, table.files[i]));
     if (rec.error) unreadable++;
-    const face = centralFace(rec.faces, rec.width, rec.height);
+    const face = centralFace(rec.faces, rec.width ?? 0, rec.height ?? 0);
     if (!face) {
       pred.missed[i] = 1;
       missedFiles.push(table.files[i]);

@@ -1,7 +1,8 @@
 import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import sharp from 'sharp';
-import type { PhotoError } from '../types.js';
+import type { Box, PhotoError } from '../types.js';
+import { roundDetection } from './records.js';
 import { listPhotos } from './files.js';
 import { outputFolderProblem } from './out-dir.js';
 import { errorRecord, Tagger, type TagOptions } from './tag.js';
@@ -12,8 +13,12 @@ export interface CropManifestLine {
   crop: string;
   /** The photo path as listed. */
   source: string;
+  /** Index of the face in the photo (0 = highest detector score): the index into `faces` of `tag`'s record. */
   face: number;
+  /** Detector confidence in [0, 1], rounded to 1e-4 as in `tag`. */
   score: number;
+  /** The face box in pixels of the oriented photo, rounded to 0.01 px as in `tag` (joins a crop to its record). */
+  box: Box;
 }
 
 /** Options of {@link cropFiles}. */
@@ -103,7 +108,8 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
           await mkdir(dirname(file), { recursive: true });
           const c = f.aligned.crop;
           await sharp(c.data, { raw: { width: c.width, height: c.height, channels: 3 } }).png().toFile(file);
-          const line: CropManifestLine = { crop: name, source: item.path, face: k, score: Math.round(f.detection.score * 1e4) / 1e4 };
+          const d = roundDetection(f.detection);
+          const line: CropManifestLine = { crop: name, source: item.path, face: k, score: d.score, box: d.box };
           lines.push(JSON.stringify(line));
         }
         if (lines.length) await appendFile(manifest, lines.join('\n') + '\n');

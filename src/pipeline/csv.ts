@@ -1,5 +1,6 @@
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
-import type { PhotoResult } from '../types.js';
+import { LANDMARK_NAMES, type PhotoResult } from '../types.js';
+import { provenanceCsvCells, provenanceCsvHeader, type Provenance } from './provenance.js';
 
 /** Quote a CSV field per RFC 4180 when it contains a comma, quote or line break. */
 export function csvField(v: string | number | boolean | null | undefined): string {
@@ -9,23 +10,26 @@ export function csvField(v: string | number | boolean | null | undefined): strin
 }
 
 /**
- * Header of `tag --format csv`: photo columns (path, size, content hash, first path with the same bytes), face geometry (box and the six keypoints), error code and
- * message, then each attribute's probability (`<name>`) and decision (`<name>_decision`, 1 or 0).
+ * Header of `tag --format csv`: photo columns (path, content hash, first path with the same bytes, size), face
+ * geometry (box, then the six keypoints named as in {@link LANDMARK_NAMES}: `right_eye_x`, `right_eye_y`, …),
+ * error code and message, each attribute's probability (`<name>`) and decision (`<name>_decision`, 1 or 0), then
+ * the provenance columns (provenanceCsvHeader: `facetally_version`, `model`, hashes, one column per setting).
  */
 export function tagCsvHeader(names: readonly string[] = CELEBA_ATTRIBUTES): string {
-  const lm = Array.from({ length: 6 }, (_, k) => [`landmark${k}_x`, `landmark${k}_y`]).flat();
-  return ['path', 'sha256', 'duplicate_of', 'width', 'height', 'face', 'score', 'box_x', 'box_y', 'box_width', 'box_height', ...lm, 'error_code', 'error_message', ...names, ...names.map((n) => `${n}_decision`)].join(',');
+  const lm = LANDMARK_NAMES.flatMap((k) => [`${k}_x`, `${k}_y`]);
+  return ['path', 'sha256', 'duplicate_of', 'width', 'height', 'face', 'score', 'box_x', 'box_y', 'box_width', 'box_height', ...lm, 'error_code', 'error_message', ...names, ...names.map((n) => `${n}_decision`), ...provenanceCsvHeader()].join(',');
 }
 
 /**
  * CSV rows for one photo record: one row per face; a photo with no face (or an error) still gets one row with
- * empty face columns, so every photo appears in the file.
+ * empty face columns, so every photo appears in the file. `provenance` fills the last columns (empty without it).
  */
-export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATTRIBUTES): string[] {
-  const base = [csvField(r.path), csvField(r.sha256), csvField(r.duplicate_of), r.width, r.height];
+export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATTRIBUTES, provenance?: Provenance): string[] {
+  const base = [csvField(r.path), csvField(r.sha256), csvField(r.duplicate_of), csvField(r.width), csvField(r.height)];
+  const prov = provenance ? provenanceCsvCells(provenance).map(csvField) : provenanceCsvHeader().map(() => '');
   if (r.faces.length === 0) {
-    const empty = new Array(6 + 12).fill('');
-    return [[...base, ...empty, csvField(r.error?.code), csvField(r.error?.message), ...new Array(names.length * 2).fill('')].join(',')];
+    const empty = new Array(6 + 2 * LANDMARK_NAMES.length).fill('');
+    return [[...base, ...empty, csvField(r.error?.code), csvField(r.error?.message), ...new Array(names.length * 2).fill(''), ...prov].join(',')];
   }
   return r.faces.map((f, i) =>
     [
@@ -33,6 +37,7 @@ export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATT
       ...f.landmarks.flat(), '', '',
       ...names.map((n) => f.attributes[n]?.toFixed(4) ?? ''),
       ...names.map((n) => (f.decisions[n] === undefined ? '' : f.decisions[n] ? 1 : 0)),
+      ...prov,
     ].join(','),
   );
 }

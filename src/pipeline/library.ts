@@ -40,7 +40,7 @@ export async function* tagFiles(inputs: readonly string[], options: TagFilesOpti
   for await (const item of listPhotos(inputs)) {
     if (skip?.(item.path)) continue;
     const rec = item.problem
-      ? withHash({ path: item.path, width: 0, height: 0, faces: [], error: item.problem }, null)
+      ? withHash({ path: item.path, width: null, height: null, faces: [], error: item.problem }, null)
       : await tagPhotoHashed(tagger, item.path);
     yield markDuplicate(rec, firstByHash);
   }

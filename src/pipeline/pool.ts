@@ -341,7 +341,7 @@ export async function* tagListed(inputs: readonly string[], backend: TaggingBack
       if (skip?.(item.path)) continue;
       pending.push(
         item.problem
-          ? Promise.resolve(withHash({ path: item.path, width: 0, height: 0, faces: [], error: item.problem }, null))
+          ? Promise.resolve(withHash({ path: item.path, width: null, height: null, faces: [], error: item.problem }, null))
           : backend.tag(item.path),
       );
       while (pending.length >= window) yield finish(await pending.shift()!);

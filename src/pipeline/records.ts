@@ -22,5 +22,5 @@ export function failureRecord(path: string, err: unknown, isDecodeError: (e: unk
   const error = isDecodeError(err)
     ? { code: err.code, message: err.message }
     : { code: 'internal_error', message: `${path}: ${(err as Error)?.message ?? String(err)}` };
-  return { path, width: 0, height: 0, faces: [], error };
+  return { path, width: null, height: null, faces: [], error };
 }

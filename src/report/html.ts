@@ -80,6 +80,7 @@ export function renderReport(result: CompareResult, context: CompareContext, cha
   if (context.summary.errors.length) notes.push(`${context.summary.errors.length === 1 ? '1 photo' : `${context.summary.errors.length} photos`} could not be read; they are listed at the end.`);
   notes.push(`Inputs: ${escapeHtml(context.mode)}${context.manifest ? `, manifest <code>${escapeHtml(context.manifest)}</code>` : ''}${context.results ? `, results <code>${escapeHtml(context.results)}</code>` : ''}.`);
   h.push(`<p class="note">${notes.join(' ')}</p>`);
+  if (context.resultsProvenance) h.push(provenanceNote(context.resultsProvenance));
 
   // Two-phase estimates from the user's own labels come first: they rest on no assumption about the model's errors.
   if (result.twoPhase) h.push(twoPhaseSection(result, context, level));
@@ -158,6 +159,17 @@ function twoPhaseSection(result: CompareResult, context: CompareContext, level: 
   if (anyPooled) out.push(`<p class="note">§ This group had fewer than 10 labelled faces for the attribute, or none with one of the model's decisions: its predictive values are pooled over all groups' labels. That assumes the model's predictive values are the same in every group, which the two-phase method otherwise avoids; label more faces of that group.</p>`);
   out.push(`<p class="note">"More labels" is the number of additional randomly sampled, labelled faces per group (for all labelled attributes at once) that would halve the widest group's interval for that attribute, from the two-phase variance (Cochran 1977, eq. 12.3): the interval shrinks with the square root of the labels until the error from the number of faces dominates.</p>`);
   return out.join('');
+}
+
+/** The report's paragraph on what made the --results records (facetally version, models by hash, settings). */
+function provenanceNote(rp: NonNullable<CompareContext['resultsProvenance']>): string {
+  const one = (p: (typeof rp.provenances)[number]) =>
+    `facetally ${p.facetally}, model ${p.model} (onnx ${p.model_sha256}, thresholds ${p.thresholds_sha256}), detector ${p.detector_sha256}, ` +
+    Object.entries(p.settings ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  const items = rp.provenances.map((p) => `<li>${escapeHtml(one(p))}</li>`).join('');
+  const mixed = rp.provenances.length > 1 ? ` <b>The results mix ${rp.provenances.length} different settings or models</b>; their records are pooled here.` : '';
+  const without = rp.recordsWithout ? ` ${rp.recordsWithout === 1 ? '1 record carries' : `${rp.recordsWithout} records carry`} no provenance (written by an earlier facetally).` : '';
+  return `<p class="note">Results made with:${mixed}${without}</p>${items ? `<ul class="note">${items}</ul>` : ''}`;
 }
 
 function rankingTable(result: CompareResult, rows: AttributeComparison[], level: number): string {

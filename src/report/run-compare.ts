@@ -13,6 +13,7 @@ import type { PhotoResult } from '../types.js';
 import type { ValidationCounts } from '../analysis/rogan-gladen.js';
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { parseSidecar } from '../attributes/sidecar.js';
+import type { Provenance } from '../pipeline/provenance.js';
 import { chartPlan } from './charts.js';
 import { outputFolderProblem } from '../pipeline/out-dir.js';
 import { collectGroupRecords, type Tagger } from './records.js';
@@ -127,6 +128,8 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
     if (!columns.includes(o.by)) throw new UsageError(`--by ${o.by}: no such column in ${o.manifest} (columns: ${columns.join(', ')})`);
   }
   const { groups, assigned, missing, mode } = await collectGroupRecords({ folders: o.folders, manifest: o.manifest, results: o.results, tagger: o.tagger, log });
+  // What made the records read from --results (shown in the report); null when the photos were tagged now.
+  const resultsProvenance = o.results ? collectProvenance(assigned.map((a) => a.photo)) : null;
 
   const labelsOf = o.validationLabels && labelFile ? matchLabels(o.validationLabels, labelFile.rows, assigned, minScore) : undefined;
   const { faces, summary } = toObservations(assigned, factor, minScore, groups, labelsOf);
@@ -158,6 +161,7 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
     summary,
     missing,
     created: new Date().toISOString(),
+    resultsProvenance,
     version: o.version ?? '0.1.0',
   };
   const files = await writeOutputs(result, context, o.out, o.top ?? 10, o.png ?? true);
@@ -227,4 +231,21 @@ export async function writeOutputs(result: CompareResult, context: CompareContex
   }
   write(join(out, 'report.html'), renderReport(result, context, charts, topK));
   return files.map((f) => resolve(f));
+}
+
+/** The distinct provenances (without `cwd`) of `tag` records, in order of appearance, and the count of records without one. */
+export function collectProvenance(photos: readonly PhotoResult[]): { provenances: Omit<Provenance, 'cwd'>[]; recordsWithout: number } {
+  const seen = new Map<string, Omit<Provenance, 'cwd'>>();
+  let recordsWithout = 0;
+  for (const p of photos) {
+    const prov = (p as { provenance?: Provenance }).provenance;
+    if (!prov || typeof prov !== 'object') {
+      recordsWithout++;
+      continue;
+    }
+    const { cwd: _cwd, ...rest } = prov;
+    const key = JSON.stringify(rest);
+    if (!seen.has(key)) seen.set(key, rest);
+  }
+  return { provenances: [...seen.values()], recordsWithout };
 }

@@ -1,3 +1,4 @@
+import type { Provenance } from '../pipeline/provenance.js';
 /**
  * The comparison as a JSON document and as a long-format CSV table.
  */
@@ -26,6 +27,11 @@ export interface CompareContext {
   missing: string[];
   created: string;
   version: string;
+  /**
+   * With --results: the distinct provenances of its records (see src/pipeline/provenance.ts; `cwd` left out), and
+   * how many records carried none (written before records had provenance). Null when the photos were tagged now.
+   */
+  resultsProvenance?: { provenances: Omit<Provenance, 'cwd'>[]; recordsWithout: number } | null;
 }
 
 /** The document written to compare.json. */

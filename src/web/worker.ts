@@ -57,7 +57,7 @@ scope.addEventListener('message', (e) => {
       try {
         t = await init();
       } catch (err) {
-        post({ type: 'result', id: msg.id, ms: 0, result: { path: msg.path, width: 0, height: 0, faces: [], error: { code: 'internal_error', message: `${msg.path}: models not loaded (${(err as Error).message})` } } });
+        post({ type: 'result', id: msg.id, ms: 0, result: { path: msg.path, width: null, height: null, faces: [], error: { code: 'internal_error', message: `${msg.path}: models not loaded (${(err as Error).message})` } } });
         return;
       }
       post({ type: 'started', id: msg.id });

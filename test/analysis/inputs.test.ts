@@ -80,7 +80,7 @@ describe('toObservations', () => {
   const face = (score: number, male: boolean) => ({ box: { x: 0, y: 0, width: 1, height: 1 }, score, landmarks: [], attributes: {}, decisions: { Male: male, Smiling: true } });
   const photos: { photo: PhotoResult; assignment: { group: string; columns?: Record<string, string> } }[] = [
     { photo: { path: 'a', width: 1, height: 1, faces: [face(0.9, true), face(0.5, false)], error: null }, assignment: { group: 'A', columns: { decade: '1990s' } } },
-    { photo: { path: 'b', width: 0, height: 0, faces: [], error: { code: 'decode_failed', message: 'b: bad' } }, assignment: { group: 'B' } },
+    { photo: { path: 'b', width: null, height: null, faces: [], error: { code: 'decode_failed', message: 'b: bad' } }, assignment: { group: 'B' } },
     { photo: { path: 'c', width: 1, height: 1, faces: [face(0.95, false)], error: null }, assignment: { group: 'B', columns: { decade: '' } } },
   ];
   it('flattens faces, drops low scores, counts errors', () => {

@@ -61,8 +61,17 @@ export function describeShared(name: string, needs: string[], fn: (paths: string
       });
     });
   } else {
+    reportSkip(name, why);
     describe.skip(`${name} [skipped: ${why}]`, () => {
       it('skipped', () => {});
     });
   }
+}
+
+/**
+ * Say why tests are skipped on stderr, which vitest's default reporter shows (it lists a skipped test's name only
+ * in the verbose reporter), e.g. `[skipped] web app in Chromium (e2e): needs Chromium at /usr/bin/chromium`.
+ */
+export function reportSkip(name: string, why: string): void {
+  console.warn(`[skipped] ${name}: ${why}`);
 }

@@ -136,7 +136,7 @@ describe('listPhotos', () => {
     // What tagFiles does without models: problems become records directly, decode failures via errorRecord.
     const records = [];
     for (const item of await collect([root])) {
-      if (item.problem) records.push({ path: item.path, width: 0, height: 0, faces: [], error: item.problem });
+      if (item.problem) records.push({ path: item.path, width: null, height: null, faces: [], error: item.problem });
       else {
         try {
           const im = await decodeImageFile(item.path);

@@ -60,8 +60,8 @@ describeShared('real photos (../shared/data/photos/expected.json)', ['data/photo
         expect(f.score).toBeLessThanOrEqual(1);
         expect(f.landmarks).toHaveLength(6);
         expect(f.box.x + f.box.width / 2).toBeGreaterThan(0);
-        expect(f.box.x + f.box.width / 2).toBeLessThan(r.width);
-        expect(f.box.y + f.box.height / 2).toBeLessThan(r.height);
+        expect(f.box.x + f.box.width / 2).toBeLessThan(r.width!);
+        expect(f.box.y + f.box.height / 2).toBeLessThan(r.height!);
         expect(Object.keys(f.attributes)).toHaveLength(40);
         for (const p of Object.values(f.attributes)) expect(p >= 0 && p <= 1).toBe(true);
       }

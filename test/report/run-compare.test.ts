@@ -12,7 +12,7 @@ import { syntheticResults, syntheticSidecar } from './fixtures.js';
 function workspace() {
   const dir = mkdtempSync(join(tmpdir(), 'facetally-compare-'));
   const photos = syntheticResults(['1990s', '2000s', '2010s'], 30, join(dir, 'photos'));
-  photos.push({ path: join(dir, 'photos/2000s/broken.jpg'), width: 0, height: 0, faces: [], error: { code: 'decode_failed', message: 'broken.jpg: not an image' } });
+  photos.push({ path: join(dir, 'photos/2000s/broken.jpg'), width: null, height: null, faces: [], error: { code: 'decode_failed', message: 'broken.jpg: not an image' } });
   writeFileSync(join(dir, 'tags.jsonl'), photos.map((p) => JSON.stringify(p)).join('\n') + '\n');
   const rows = ['path,group,gender'];
   photos.forEach((p, i) => rows.push(`${p.path.slice(dir.length + 1)},${p.path.split('/').at(-2)},${i % 2 ? 'f' : 'm'}`));

@@ -21,7 +21,7 @@ import { iou } from '../../src/detect/nms.js';
 import { Tagger } from '../../src/pipeline/tag.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import type { PhotoResult } from '../../src/types.js';
-import { describeShared, repoRoot, requireShared } from '../helpers/shared.js';
+import { describeShared, reportSkip, repoRoot, requireShared } from '../helpers/shared.js';
 
 interface Expected {
   photos: Record<string, { faces: number; hard?: string; attributes?: Record<string, boolean> }>;
@@ -59,6 +59,7 @@ describeShared('web app in Chromium (e2e)', ['data/photos/expected.json'], ([exp
     !existsSync(join(MODEL_DIR, 'attributes.json')) && `the attribute model in ${MODEL_DIR} (or set FACETALLY_WEB_MODEL)`,
   ].filter(Boolean);
   const skip = missing.length > 0 && !requireShared;
+  if (skip) reportSkip('web app in Chromium (e2e)', `needs ${missing.join('; ')}`);
   const shots = process.env.FACETALLY_SCREENSHOTS ? resolve(process.env.FACETALLY_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'facetally-shots-'));
 
   let server: RunningServer;

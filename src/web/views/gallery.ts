@@ -130,7 +130,7 @@ function renderCard(p: PhotoEntry): void {
   img.decoding = 'async';
   frame.append(img);
   const r = p.result;
-  if (r && !r.error && r.width > 0) {
+  if (r && !r.error && (r.width ?? 0) > 0) {
     card.dataset.faces = String(r.faces.length);
     frame.append(faceOverlay(p, r));
   }
