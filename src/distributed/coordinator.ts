@@ -290,7 +290,7 @@ export class QueueTagger implements TaggingBackend {
       if (st.isFile() && st.size > this.opts.maxSendBytes) {
         const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
         return withHash(
-          { path: e.path, width: 0, height: 0, faces: [], error: { code: 'too_large_to_send', message: `${e.path}: ${mb(st.size)} MiB, over the ${mb(this.opts.maxSendBytes)} MiB limit of --send-bytes (put the photos on storage the workers can read)` } },
+          { path: e.path, width: null, height: null, faces: [], error: { code: 'too_large_to_send', message: `${e.path}: ${mb(st.size)} MiB, over the ${mb(this.opts.maxSendBytes)} MiB limit of --send-bytes (put the photos on storage the workers can read)` } },
           null,
         );
       }
