@@ -1,7 +1,9 @@
 /**
- * The browser implementation of the {@link ImageOps} seam: resampling on an OffscreenCanvas with
- * `imageSmoothingQuality = 'high'` (antialiased when shrinking, like sharp's 'linear' kernel in Node).
- * Works on the main thread and in workers. Scores may differ slightly from the CLI's because the kernels differ.
+ * Canvas helpers for the browser: RGB pixels on an OffscreenCanvas, and an {@link ImageOps} that resamples with the
+ * canvas (`imageSmoothingQuality = 'high'`). The pipeline no longer uses {@link canvasImageOps}: the canvas resamples
+ * differently from Node, which moved keypoints by up to 2.9 px and probabilities by up to 0.17 against the CLI, so
+ * both sides now use `portableImageOps` (src/image/resample.ts). Kept for pages that want the canvas's speed for
+ * display work. Works on the main thread and in workers.
  */
 
 import type { ImageOps } from '../image/ops.js';

@@ -4,7 +4,8 @@ import type { ImageOps } from './ops.js';
 
 /**
  * Resize RGB pixels to exactly `width` x `height` with sharp (libvips; `kernel` as sharp's, default 'linear',
- * antialiased when shrinking). Used for the detector's image pyramid and the attribute model's input.
+ * antialiased when shrinking). The pipeline uses `portableImageOps` (src/image/resample.ts) instead, so that the browser
+ * computes the same pixels; this one stays for scripts and comparisons.
  * @throws RangeError for non-positive sizes.
  */
 export async function resizeRgb(image: RgbImage, width: number, height: number, kernel: keyof sharp.KernelEnum = 'linear'): Promise<RgbImage> {
