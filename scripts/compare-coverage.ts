@@ -4,7 +4,7 @@
  * CelebA images contain the true label prevalence of those images? (Issue 4's coverage check;
  * the figure goes in docs/compare.md.)
  *
- *   npx tsx scripts/compare-coverage.ts [--split validation|test] [--results tags.jsonl] [--one-per-identity]
+ *   npx tsx scripts/compare-coverage.ts [--split validation|test] [--results tags.jsonl] [--one-per-identity | --cluster]
  *        [--sidecar models/celeba-attributes/attributes.json] [--shared ../shared] [--bootstrap 2000]
  *
  * Images: the shared CelebA subset (`<shared>/data/celeba/img_align_celeba`) in the chosen
@@ -14,11 +14,18 @@
  * counted). Se/Sp come from the sidecar's validation counts. Note that with --split validation the
  * same images may have contributed to those counts (the sidecar is measured on the full official
  * validation split); --split test gives an out-of-sample check.
+ *
+ * --cluster: every photo of every person, with a cluster bootstrap over persons (identity_CelebA.txt), as
+ * `compare --cluster person` does; the raw interval is then the Wilson interval on the effective sample size.
+ * Coverage is given for every attribute the correction can be computed for, and for those `compare` prints
+ * (Youden's J >= MIN_YOUDEN_J, interval of non-zero width).
  */
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createRng } from '../src/analysis/random.js';
+import { designEffects, wilsonEffective, type ClusterCounts } from '../src/analysis/cluster.js';
+import { MIN_YOUDEN_J } from '../src/analysis/compare.js';
 import { bootstrapCorrected, correctionProblem } from '../src/analysis/rogan-gladen.js';
 import { wilsonInterval } from '../src/analysis/wilson.js';
 import { CELEBA_ATTRIBUTES } from '../src/attributes/names.js';
@@ -79,6 +86,12 @@ if (process.argv.includes('--one-per-identity')) {
   console.log(`--one-per-identity: ${records.length} images, one per person`);
 }
 
+const clustered = process.argv.includes('--cluster');
+const identityOf = clustered
+  ? new Map(readFileSync(join(celeba, 'identity_CelebA.txt'), 'utf8').split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/) as [string, string]))
+  : null;
+const person: string[] = [];
+
 // One face per image: the detector's best.
 const decisions: Record<string, boolean>[] = [];
 const truth: Record<string, boolean>[] = [];
@@ -93,6 +106,7 @@ for (const r of records) {
   const best = r.faces.reduce((a, b) => (b.score > a.score ? b : a));
   decisions.push(best.decisions);
   truth.push(lab);
+  person.push(identityOf?.get(basename(r.path)) ?? basename(r.path));
 }
 const n = decisions.length;
 console.log(`split ${split}: ${files.length} images, ${n} with a face, ${noFace} without (left out); model ${sidecar.model}; ${B} bootstrap replicates\n`);
@@ -101,23 +115,38 @@ console.log('|---|---|---|---|---|---|');
 let coveredCorr = 0;
 let coveredRaw = 0;
 let tested = 0;
+let printed = 0;
+let coveredPrinted = 0;
+const persons = [...new Set(person)];
+if (clustered) console.log(`--cluster: ${persons.length} persons, ${n} faces; intervals resample persons\n`);
 const rng = createRng(1);
 const f = (v: number) => (100 * v).toFixed(1);
 for (const a of CELEBA_ATTRIBUTES) {
   const v = sidecar.validation.per_attribute[a];
   const truePrev = truth.filter((t) => t[a]).length / n;
   const count = decisions.filter((d) => d[a]).length;
-  const w = wilsonInterval(count, n);
+  const clusters: ClusterCounts[] | undefined = clustered
+    ? persons.map((p) => {
+        const idx = person.flatMap((q, i) => (q === p ? [i] : []));
+        return { count: [idx.filter((i) => decisions[i][a]).length], n: [idx.length] };
+      })
+    : undefined;
+  const w = clusters ? wilsonEffective(count, n, designEffects(clusters, 1)[0]) : wilsonInterval(count, n);
   const rawCovers = w.lower <= truePrev && truePrev <= w.upper;
   const problem = v ? correctionProblem(v) : 'no validation counts';
   if (problem) {
     console.log(`| ${a} | ${f(truePrev)}% | ${f(count / n)}% [${f(w.lower)}, ${f(w.upper)}] | – (${problem}) | ${rawCovers ? 'yes' : 'no'} | – |`);
     continue;
   }
-  const g = bootstrapCorrected([{ count, n }], v, { replicates: B, rng }).groups[0]!;
+  const g = bootstrapCorrected([{ count, n }], v, { replicates: B, rng, clusters }).groups[0]!;
   const covers = g.lower <= truePrev && truePrev <= g.upper;
   tested++;
   if (covers) coveredCorr++;
+  const j = v!.tp / (v!.tp + v!.fn) + v!.tn / (v!.tn + v!.fp) - 1;
+  if (j >= MIN_YOUDEN_J && g.upper - g.lower > 1e-12) {
+    printed++;
+    if (covers) coveredPrinted++;
+  }
   if (rawCovers) coveredRaw++;
   console.log(`| ${a} | ${f(truePrev)}% | ${f(count / n)}% [${f(w.lower)}, ${f(w.upper)}] | ${f(g.estimate)}% [${f(g.lower)}, ${f(g.upper)}] | ${rawCovers ? 'yes' : 'no'} | ${covers ? 'yes' : 'no'} |`);
 }
@@ -125,3 +154,4 @@ console.log(
   `\ncorrected interval contains the true prevalence for ${coveredCorr}/${tested} attributes (${f(coveredCorr / tested)}%); ` +
     `the raw Wilson interval of the decisions does for ${coveredRaw}/${tested} (${f(coveredRaw / tested)}%). Target: >= 90% for the corrected one.`,
 );
+console.log(`of the corrected intervals compare prints (Youden's J >= ${MIN_YOUDEN_J}, non-zero width): ${coveredPrinted}/${printed} (${f(coveredPrinted / Math.max(1, printed))}%) contain the true prevalence.`);

@@ -10,6 +10,7 @@
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { createRng } from './random.js';
 import { bootstrapCorrected, correctionProblem, quantileSorted, type CorrectedPrevalence, type ValidationCounts } from './rogan-gladen.js';
+import { designEffects, newcombeEffective, raoScottTest, wilsonEffective, type ClusterCounts } from './cluster.js';
 import { benjaminiHochberg, testEqualPrevalence, type PrevalenceTest } from './tests.js';
 import { replicateVariance, simulateTwoPhase, waldHomogeneity, type TwoPhaseCounts, type TwoPhasePrevalence } from './two-phase.js';
 import { newcombeDifference, wilsonInterval, type Interval } from './wilson.js';
@@ -40,6 +41,8 @@ export interface FaceObservation {
   decisions: Record<string, boolean>;
   /** Hand labels of this face (phase 2 of two-phase sampling): attribute → present; absent = not labelled. */
   labels?: Record<string, boolean>;
+  /** The cluster (e.g. person) the face belongs to, with the `cluster` option. */
+  cluster?: string;
 }
 
 /** Options of {@link compareGroups}. */
@@ -75,6 +78,12 @@ export interface CompareOptions {
    * difference built on it (see ./two-phase.ts). Default false.
    */
   twoPhase?: boolean;
+  /**
+   * The unit of resampling when faces come in clusters (e.g. "person", a manifest column): every face then needs
+   * `cluster`, every interval resamples whole clusters (raw: Wilson on the effective sample size) and every test
+   * is cluster-aware (Rao–Scott; see ./cluster.ts). Default: none, faces are independent.
+   */
+  cluster?: string | null;
 }
 
 /** One group's figures for one attribute. */
@@ -166,6 +175,10 @@ export interface CompareResult {
   corrected: boolean;
   /** True when two-phase estimates from hand labels were asked for (`twoPhase` option). */
   twoPhase?: boolean;
+  /** The unit of analysis: "face", or the cluster column (e.g. "person") whose clusters every interval resamples. */
+  unit?: string;
+  /** Number of clusters, with `cluster`. */
+  clusters?: number;
   /** panels[0] = all faces; then one panel per level of the second factor, in `levels` order. */
   panels: Panel[];
 }
@@ -190,6 +203,11 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
   if (!Number.isInteger(B) || B < MIN_BOOTSTRAP_REPLICATES) throw new RangeError(`expected an integer >= ${MIN_BOOTSTRAP_REPLICATES} for bootstrapReplicates but received ${B}`);
   const minJ = options.minYoudenJ ?? MIN_YOUDEN_J;
 
+  const clusterName = options.cluster ?? null;
+  if (clusterName) {
+    const missing = faces.filter((f) => f.cluster === undefined || f.cluster === '').length;
+    if (missing) throw new RangeError(`expected a ${clusterName} for every face with the cluster option but ${missing} face(s) have none`);
+  }
   const groups = [...(options.groups ?? [])];
   for (const f of faces) if (!groups.includes(f.group)) groups.push(f.group);
   if (groups.length < 2) throw new RangeError(`expected at least 2 groups but received ${groups.length} (${groups.join(', ')})`);
@@ -213,6 +231,8 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
     bootstrapReplicates: B,
     corrected: !!options.validation,
     twoPhase: !!options.twoPhase,
+    unit: clusterName ?? 'face',
+    ...(clusterName ? { clusters: new Set(faces.map((f) => f.cluster)).size } : {}),
     panels,
   };
 
@@ -231,7 +251,24 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
         if (d) count[i]++;
       }
       const rng = createRng(hashSeed(seed, level ?? '\u0000all', attribute));
-      const test = testEqualPrevalence(
+      // Clusters: per cluster, positive decisions and faces of each group.
+      let clusterCounts: ClusterCounts[] | undefined;
+      let deff: number[] | null = null;
+      if (clusterName) {
+        const byCluster = new Map<string, ClusterCounts>();
+        for (const f of panelFaces) {
+          const d = f.decisions[attribute];
+          if (d === undefined) continue;
+          let c = byCluster.get(f.cluster as string);
+          if (!c) byCluster.set(f.cluster as string, (c = { count: new Array(groups.length).fill(0), n: new Array(groups.length).fill(0) }));
+          const i = gi.get(f.group) as number;
+          c.n[i]++;
+          if (d) c.count[i]++;
+        }
+        clusterCounts = [...byCluster.values()];
+        deff = designEffects(clusterCounts, groups.length);
+      }
+      const test = clusterCounts ? raoScottPrevalenceTest(clusterCounts, groups.length) : testEqualPrevalence(
         groups.map((_, i) => [count[i], n[i] - count[i]]),
         rng,
         options.monteCarloReplicates ?? 9999,
@@ -244,7 +281,7 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
         const problem = v ? correctionProblem(v) ?? youdenProblem(v, minJ) : 'no validation counts for this attribute in the model sidecar';
         if (problem) correction = { unavailable: problem };
         else {
-          boot = bootstrapCorrected(groups.map((_, i) => ({ count: count[i], n: n[i] })), v, { replicates: B, confidence, rng });
+          boot = bootstrapCorrected(groups.map((_, i) => ({ count: count[i], n: n[i] })), v, { replicates: B, confidence, rng, clusters: clusterCounts });
           correction = { sensitivity: boot.sensitivity, specificity: boot.specificity, dropped: boot.dropped };
         }
       }
@@ -254,7 +291,7 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
         n: n[i],
         count: count[i],
         prevalence: n[i] > 0 ? count[i] / n[i] : null,
-        wilson: n[i] > 0 ? wilsonInterval(count[i], n[i], confidence) : null,
+        wilson: n[i] > 0 ? (deff ? wilsonEffective(count[i], n[i], deff[i], confidence) : wilsonInterval(count[i], n[i], confidence)) : null,
         corrected: boot && boot.groups[i] && !zeroWidth(boot.groups[i]) ? boot.groups[i] : null,
         ...(boot && boot.groups[i] && zeroWidth(boot.groups[i])
           ? { correctedWithheld: `every simulated replicate was clipped to ${pctText(boot.groups[i]!.lower)}: the raw share lies outside what the validation error rates allow, so no interval can be given (the model errs differently here than on the validation faces, or the group is small)` }
@@ -270,7 +307,9 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
           if (d <= best) continue;
           best = d;
           const [hi, lo] = count[i] / n[i] >= count[j] / n[j] ? [i, j] : [j, i];
-          const nd = newcombeDifference(count[hi], n[hi], count[lo], n[lo], confidence);
+          const nd = deff
+            ? newcombeEffective(count[hi], n[hi], deff[hi], count[lo], n[lo], deff[lo], confidence)
+            : newcombeDifference(count[hi], n[hi], count[lo], n[lo], confidence);
           largestDifference = {
             higherGroup: groups[hi],
             lowerGroup: groups[lo],
@@ -323,7 +362,33 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
       }
     }
     if (!anyLabel) return null;
-    const sim = simulateTwoPhase(counts, rng, B, confidence);
+    let clusterCells: TwoPhaseCounts[][] | undefined;
+    if (clusterName) {
+      const byCluster = new Map<string, TwoPhaseCounts[]>();
+      for (const f of panelFaces) {
+        const d = f.decisions[attribute];
+        if (d === undefined) continue;
+        let cells = byCluster.get(f.cluster as string);
+        if (!cells) byCluster.set(f.cluster as string, (cells = groups.map(() => ({ decidedYes: 0, decidedNo: 0, labelledYes: 0, presentAmongYes: 0, labelledNo: 0, presentAmongNo: 0 }))));
+        const c = cells[gi.get(f.group) as number];
+        const l = f.labels?.[attribute];
+        if (d) {
+          c.decidedYes++;
+          if (l !== undefined) {
+            c.labelledYes++;
+            if (l) c.presentAmongYes++;
+          }
+        } else {
+          c.decidedNo++;
+          if (l !== undefined) {
+            c.labelledNo++;
+            if (l) c.presentAmongNo++;
+          }
+        }
+      }
+      clusterCells = [...byCluster.values()];
+    }
+    const sim = simulateTwoPhase(counts, rng, B, confidence, clusterCells);
     const est = sim.groups;
     const test = waldHomogeneity(est.flatMap((e, g) => (e ? [{ estimate: e.estimate, variance: replicateVariance(sim.replicates[g]) }] : [])));
     let largest: TwoPhaseComparison['largestDifference'] = null;
@@ -359,6 +424,19 @@ export function compareGroups(faces: readonly FaceObservation[], options: Compar
       labelsToHalve: halves.length ? Math.max(...halves) : null,
     };
   }
+}
+
+/** {@link raoScottTest} in the shape of a {@link PrevalenceTest} (Cramér's V from the design-adjusted table). */
+function raoScottPrevalenceTest(clusters: ClusterCounts[], groups: number): PrevalenceTest | null {
+  const t = raoScottTest(clusters, groups);
+  if (!t) return null;
+  let nAdj = 0;
+  for (let g = 0; g < groups; g++) {
+    let n = 0;
+    for (const c of clusters) n += c.n[g];
+    nAdj += n / t.designEffects[g];
+  }
+  return { method: 'rao-scott', statistic: t.statistic, df: t.df, p: t.p, cramersV: nAdj > 0 ? Math.sqrt(t.statistic / nAdj) : 0, minExpected: NaN };
 }
 
 /** Why J = Se + Sp − 1 is too small to correct, or null. */

@@ -43,7 +43,9 @@ export interface InputSummary {
  *   (`--split-by-attribute`; level "<name>" or "not <name>"), or none
  * @param minScore faces with a detector score below this are left out
  * @param labelsOf hand labels of face `face` (index in the record) of a photo, if any (two-phase estimation)
- * @throws UsageError when the attribute of `--split-by-attribute` is missing from a face's decisions
+ * @param clusterColumn manifest column whose value is each face's cluster (`--cluster`)
+ * @throws UsageError when the attribute of `--split-by-attribute` is missing from a face's decisions, or a photo has
+ *   no value in `clusterColumn`
  */
 export function toObservations(
   photos: readonly { photo: PhotoResult; assignment: Assignment }[],
@@ -51,6 +53,7 @@ export function toObservations(
   minScore: number,
   groups: readonly string[],
   labelsOf?: (photo: PhotoResult, face: number) => Record<string, boolean> | undefined,
+  clusterColumn?: string,
 ): { faces: FaceObservation[]; summary: InputSummary } {
   const zero = () => Object.fromEntries(groups.map((g) => [g, 0])) as Record<string, number>;
   const summary: InputSummary = { photos: zero(), unreadable: zero(), faces: zero(), lowScoreFaces: 0, errors: [] };
@@ -78,7 +81,14 @@ export function toObservations(
       }
       summary.faces[g] = (summary.faces[g] ?? 0) + 1;
       const labels = labelsOf?.(photo, k);
-      faces.push(labels ? { group: g, level, decisions: face.decisions, labels } : { group: g, level, decisions: face.decisions });
+      const obs: FaceObservation = { group: g, level, decisions: face.decisions };
+      if (labels) obs.labels = labels;
+      if (clusterColumn) {
+        const c = assignment.columns?.[clusterColumn];
+        if (!c) throw new UsageError(`${photo.path}: no ${clusterColumn} in the manifest (--cluster ${clusterColumn} needs one for every photo)`);
+        obs.cluster = c;
+      }
+      faces.push(obs);
     }
   }
   return { faces, summary };

@@ -4,6 +4,7 @@
  * sensitivity and specificity.
  */
 
+import { drawClusterWeights, type ClusterCounts } from './cluster.js';
 import { beta, type Rng } from './random.js';
 import type { Interval } from './wilson.js';
 
@@ -74,6 +75,14 @@ export interface BootstrapOptions {
   /** Two-sided level of the percentile intervals, in (0, 1) (default 0.95). */
   confidence?: number;
   rng: Rng;
+  /**
+   * Faces in clusters (e.g. persons): per cluster, positive decisions and faces of each group (arrays in group
+   * order, summing to the groups' counts). Each replicate then draws the groups' apparent prevalences by a cluster
+   * bootstrap (whole clusters with replacement, {@link drawClusterWeights}) instead of the Jeffreys draw; a group
+   * with 0 or all faces positive (where resampling clusters cannot vary) keeps a Jeffreys draw on its number of
+   * clusters, Beta(k·p̂ + ½, k·(1 − p̂) + ½).
+   */
+  clusters?: readonly ClusterCounts[];
 }
 
 /** Corrected prevalence of one group: point estimate and percentile bootstrap interval. */
@@ -153,13 +162,35 @@ export function bootstrapCorrected(
   const se = validation.tp / nPos;
   const sp = validation.tn / nNeg;
 
+  const perGroupClusters = groups.map((_, g) => options.clusters?.filter((c) => c.n[g] > 0).length ?? 0);
+  const clusterDraws = (clusters: readonly ClusterCounts[]): number[] => {
+    const w = drawClusterWeights(rng, clusters.length);
+    const xs = new Array<number>(groups.length).fill(0);
+    const ns = new Array<number>(groups.length).fill(0);
+    clusters.forEach((c, i) => {
+      if (w[i] === 0) return;
+      for (let g = 0; g < groups.length; g++) {
+        xs[g] += w[i] * c.count[g];
+        ns[g] += w[i] * c.n[g];
+      }
+    });
+    return groups.map((g, i) => {
+      if (g.n === 0) return NaN;
+      if (g.count === 0 || g.count === g.n || ns[i] === 0) {
+        const k = perGroupClusters[i];
+        const kx = (k * g.count) / g.n;
+        return beta(rng, kx + 0.5, k - kx + 0.5);
+      }
+      return xs[i] / ns[i];
+    });
+  };
   const reps = groups.map(() => new Float64Array(B));
   let kept = 0;
   let dropped = 0;
   for (let b = 0; b < B; b++) {
     const seB = beta(rng, validation.tp + 0.5, validation.fn + 0.5);
     const spB = beta(rng, validation.tn + 0.5, validation.fp + 0.5);
-    const draws = groups.map((g) => (g.n === 0 ? NaN : beta(rng, g.count + 0.5, g.n - g.count + 0.5)));
+    const draws = options.clusters ? clusterDraws(options.clusters) : groups.map((g) => (g.n === 0 ? NaN : beta(rng, g.count + 0.5, g.n - g.count + 0.5)));
     if (!(seB + spB - 1 > 0)) {
       dropped++;
       continue;

@@ -244,8 +244,8 @@ export function benjaminiHochberg(pValues: readonly (number | null)[]): (number 
   return out;
 }
 
-/** Which test {@link testEqualPrevalence} used. */
-export type TestMethod = 'chi-square' | 'fisher-exact' | 'monte-carlo-exact' | 'constant';
+/** Which test {@link testEqualPrevalence} used ('rao-scott': the cluster-aware test of analysis/cluster.ts, with --cluster). */
+export type TestMethod = 'chi-square' | 'fisher-exact' | 'monte-carlo-exact' | 'constant' | 'rao-scott';
 
 /** Result of {@link testEqualPrevalence}. */
 export interface PrevalenceTest {

@@ -19,6 +19,7 @@
  * equals p(1 − p)/N when every face is labelled. Pure computation; no I/O.
  */
 
+import { drawClusterWeights } from './cluster.js';
 import { beta, type Rng } from './random.js';
 import { quantileSorted } from './rogan-gladen.js';
 import { chiSquareSurvival } from './tests.js';
@@ -98,6 +99,8 @@ export function twoPhaseVariance(c: TwoPhaseCounts, pi1: number, pi0: number, m1
  * @param groups counts per group, in order
  * @param replicates B, a positive integer
  * @param confidence two-sided level in (0, 1)
+ * @param clusters per cluster, the counts of its faces in each group (summing to `groups`): a cluster bootstrap
+ *   (whole clusters with replacement) replaces the Jeffreys draws where resampling can vary the counts
  * @returns per group the estimate (null when the group has no faces, or a stratum has faces but no labelled face
  *   in any group), and the replicates `[group][b]` for differences between groups
  * @throws RangeError on negative or inconsistent counts
@@ -107,6 +110,7 @@ export function simulateTwoPhase(
   rng: Rng,
   replicates: number,
   confidence: number,
+  clusters?: readonly (readonly TwoPhaseCounts[])[],
 ): { groups: (TwoPhasePrevalence | null)[]; replicates: Float64Array[] } {
   for (const c of groups) {
     const v = [c.decidedYes, c.decidedNo, c.labelledYes, c.presentAmongYes, c.labelledNo, c.presentAmongNo];
@@ -137,7 +141,39 @@ export function simulateTwoPhase(
 
   const B = replicates;
   const reps = groups.map(() => new Float64Array(B));
+  // With clusters, a replicate takes whole clusters with replacement and recomputes every count from them; a rate
+  // that resampling cannot vary (0 or all of the labelled faces present, or no labelled face drawn) keeps its
+  // Jeffreys draw from the original counts.
+  const ratio = (y: number, m: number, yStar: number, mStar: number): number =>
+    mStar > 0 && y > 0 && y < m ? yStar / mStar : beta(rng, y + 0.5, m - y + 0.5);
   for (let b = 0; b < B; b++) {
+    if (clusters) {
+      const w = drawClusterWeights(rng, clusters.length);
+      const star = groups.map(() => ({ decidedYes: 0, decidedNo: 0, labelledYes: 0, presentAmongYes: 0, labelledNo: 0, presentAmongNo: 0 }));
+      clusters.forEach((cl, i) => {
+        if (w[i] === 0) return;
+        cl.forEach((c, g) => {
+          for (const k of Object.keys(c) as (keyof TwoPhaseCounts)[]) star[g][k] += w[i] * c[k];
+        });
+      });
+      const ps = star.reduce((a, c) => ({ y1: a.y1 + c.presentAmongYes, m1: a.m1 + c.labelledYes, y0: a.y0 + c.presentAmongNo, m0: a.m0 + c.labelledNo }), { y1: 0, m1: 0, y0: 0, m0: 0 });
+      const pooled1 = pool.m1 > 0 ? ratio(pool.y1, pool.m1, ps.y1, ps.m1) : NaN;
+      const pooled0 = pool.m0 > 0 ? ratio(pool.y0, pool.m0, ps.y0, ps.m0) : NaN;
+      plan.forEach((p, g) => {
+        if (!p) {
+          reps[g][b] = NaN;
+          return;
+        }
+        const { c } = p;
+        const cs = star[g];
+        const nStar = cs.decidedYes + cs.decidedNo;
+        const w1 = c.decidedYes === 0 ? 0 : c.decidedNo === 0 ? 1 : nStar > 0 ? cs.decidedYes / nStar : beta(rng, c.decidedYes + 0.5, c.decidedNo + 0.5);
+        const pi1 = w1 === 0 ? 0 : p.pool1 ? pooled1 : ratio(p.s1.y, p.s1.m, cs.presentAmongYes, cs.labelledYes);
+        const pi0 = w1 === 1 ? 0 : p.pool0 ? pooled0 : ratio(p.s0.y, p.s0.m, cs.presentAmongNo, cs.labelledNo);
+        reps[g][b] = w1 * pi1 + (1 - w1) * pi0;
+      });
+      continue;
+    }
     const pooled1 = pool.m1 > 0 ? beta(rng, pool.y1 + 0.5, pool.m1 - pool.y1 + 0.5) : NaN;
     const pooled0 = pool.m0 > 0 ? beta(rng, pool.y0 + 0.5, pool.m0 - pool.y0 + 0.5) : NaN;
     plan.forEach((p, g) => {

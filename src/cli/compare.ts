@@ -10,6 +10,7 @@ interface CompareCliOptions extends PipelineCliOptions {
   manifest?: string;
   results?: string;
   validationLabels?: string;
+  cluster?: string;
   by?: string;
   splitByAttribute?: string;
   minScore: number;
@@ -54,6 +55,7 @@ export function registerCompareCommand(program: Command): void {
     .option('-m, --manifest <file.csv>', 'CSV with columns path,group (+ optional columns for --by); replaces the folders')
     .option('-r, --results <tags.jsonl>', 'reuse `facetally tag` JSONL output instead of running the models')
     .option('--validation-labels <labels.csv>', 'hand labels of a random sample of faces per group (facetally sample): two-phase prevalence that needs no assumption about the model\'s errors')
+    .option('--cluster <column>', 'manifest column naming the cluster of each photo (e.g. person, account, event): every interval resamples whole clusters and every test is cluster-aware (Rao–Scott)')
     .option('--by <column>', 'second factor: a manifest column (e.g. gender, decade); one panel per value')
     .option('--split-by-attribute <name>', 'second factor: a predicted attribute, e.g. Male (panels "Male" / "not Male")')
     .addOption(new Option('--min-score <p>', 'leave out faces whose detector score is below this').argParser(parseUnit).default(0))
@@ -109,6 +111,7 @@ Examples:
         manifest: opts.manifest,
         results: opts.results,
         validationLabels: opts.validationLabels,
+        cluster: opts.cluster,
         by: opts.by,
         splitByAttribute: opts.splitByAttribute,
         minScore: opts.minScore,

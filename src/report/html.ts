@@ -44,6 +44,7 @@ const METHOD_LABEL: Record<string, string> = {
   'fisher-exact': 'Fisher',
   'monte-carlo-exact': 'MC exact',
   constant: 'constant',
+  'rao-scott': 'Rao–Scott χ²',
 };
 
 /** Build the report. `charts` are embedded in the given order. */
@@ -59,7 +60,11 @@ export function renderReport(result: CompareResult, context: CompareContext, cha
 <title>facetally compare: ${escapeHtml(result.groups.join(' vs '))}</title>
 <style>${CSS}</style></head><body>
 <h1>Attribute prevalence by group</h1>
-<p class="lead">${escapeHtml(result.groups.join(' · '))}${result.factor ? ` — split by <b>${escapeHtml(result.factor)}</b>` : ''}. Faces are the unit of analysis; a photo with several faces counts each face.</p>`);
+<p class="lead">${escapeHtml(result.groups.join(' · '))}${result.factor ? ` — split by <b>${escapeHtml(result.factor)}</b>` : ''}. ${
+    result.unit && result.unit !== 'face'
+      ? `Faces are counted, but the unit of resampling is the <b>${escapeHtml(result.unit)}</b> (${result.clusters ?? '?'} of them, <code>--cluster ${escapeHtml(result.unit)}</code>): every interval resamples whole ${escapeHtml(result.unit)}s (raw shares: Wilson on the effective sample size), and the tests are Rao–Scott corrected, so several faces of one ${escapeHtml(result.unit)} count as much as the data say they are worth.`
+      : 'Faces are the unit of analysis; a photo with several faces counts each face, and faces are treated as independent (several photos of one person make intervals too narrow: use <code>--cluster</code>).'
+  }</p>`);
 
   // Summary
   h.push(`<h2>Data</h2><table class="data"><thead><tr><th>group</th><th>photos</th><th>unreadable</th><th>faces</th>${result.levels

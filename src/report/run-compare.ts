@@ -52,6 +52,8 @@ export interface RunCompareOptions {
   png?: boolean;
   /** Runs the models when photos must be tagged (no --results). */
   tagger?: Tagger;
+  /** Manifest column whose value is each photo's cluster (person, account, event): cluster bootstrap and tests. */
+  cluster?: string;
   /** Hand labels of a random sample of faces per group (`--validation-labels`, see analysis/labels.ts): two-phase estimates. */
   validationLabels?: string;
   /** Progress and warnings (default: none). */
@@ -122,17 +124,24 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   // Photo records and their groups.
   // The labels file is read (and its mistakes reported) before any photo is tagged.
   const labelFile = o.validationLabels ? readLabels(o.validationLabels) : null;
-  // A --by column that the manifest lacks is refused before any photo is tagged.
-  if (o.by && o.manifest) {
-    const columns = readManifest(o.manifest).columns;
-    if (!columns.includes(o.by)) throw new UsageError(`--by ${o.by}: no such column in ${o.manifest} (columns: ${columns.join(', ')})`);
+  // A --by or --cluster column that the manifest lacks is refused before any photo is tagged.
+  if (o.cluster && !o.manifest) throw new UsageError('--cluster needs --manifest (the cluster, e.g. the person, is a manifest column)');
+  if ((o.by || o.cluster) && o.manifest) {
+    const manifest = readManifest(o.manifest);
+    for (const [flag, col] of [['--by', o.by], ['--cluster', o.cluster]] as const) {
+      if (col && !manifest.columns.includes(col)) throw new UsageError(`${flag} ${col}: no such column in ${o.manifest} (columns: ${manifest.columns.join(', ')})`);
+    }
+    if (o.cluster) {
+      const empty = manifest.entries.find((e) => !e.columns[o.cluster as string]);
+      if (empty) throw new UsageError(`${o.manifest}:${empty.line}: empty ${o.cluster} for ${empty.path}; --cluster ${o.cluster} needs a value for every photo (a photo alone may be its own cluster: give it a unique value)`);
+    }
   }
   const { groups, assigned, missing, mode } = await collectGroupRecords({ folders: o.folders, manifest: o.manifest, results: o.results, tagger: o.tagger, log });
   // What made the records read from --results (shown in the report); null when the photos were tagged now.
   const resultsProvenance = o.results ? collectProvenance(assigned.map((a) => a.photo)) : null;
 
   const labelsOf = o.validationLabels && labelFile ? matchLabels(o.validationLabels, labelFile.rows, assigned, minScore) : undefined;
-  const { faces, summary } = toObservations(assigned, factor, minScore, groups, labelsOf);
+  const { faces, summary } = toObservations(assigned, factor, minScore, groups, labelsOf, o.cluster);
   // A group without faces makes every comparison with it empty: worth a warning even when progress is quiet.
   for (const g of groups) if ((summary.faces[g] ?? 0) === 0) (o.warn ?? log)(`warning: group "${g}" has no faces (${summary.photos[g] ?? 0} photos)`);
   log(`comparing ${faces.length} faces in ${groups.length} groups`);
@@ -146,6 +155,7 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
     alpha: o.alpha,
     confidence: o.confidence,
     twoPhase: !!o.validationLabels,
+    cluster: o.cluster ?? null,
   });
 
   const context: CompareContext = {

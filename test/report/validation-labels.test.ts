@@ -101,3 +101,28 @@ describe('parseLabels', () => {
     expect(() => parseLabels('path,face,Smiling\na.jpg,0,1\na.jpg,0,0\n', 'l.csv')).toThrow(/l\.csv:3: .* different Smiling than on line 2/);
   });
 });
+
+describe('compare --cluster', () => {
+  const manifest = (rows: string[]) => {
+    const file = join(dir, `m-${Math.random().toString(36).slice(2)}.csv`);
+    writeFileSync(file, ['path,group,person', ...rows].join('\n') + '\n');
+    return file;
+  };
+  const rows = photos.map((p, i) => `${p.path},${p.path.includes('/gA/') ? 'gA' : 'gB'},p${Math.floor(i / 4)}`);
+  const run = (extra: Record<string, unknown>) =>
+    runCompare({ folders: [], results: join(dir, 'tags.jsonl'), out: join(dir, 'out-c'), overwrite: true, sidecar: join(dir, 'attributes.json'), bootstrap: 200, png: false, ...extra });
+  it('resamples persons: the report names the unit, every test is Rao–Scott', async () => {
+    const o = await run({ manifest: manifest(rows), cluster: 'person' });
+    expect(o.result.unit).toBe('person');
+    expect(o.result.clusters).toBe(20);
+    expect(o.result.panels[0].attributes.every((a) => a.test === null || a.test.method === 'rao-scott')).toBe(true);
+    expect(readFileSync(join(dir, 'out-c', 'report.html'), 'utf8')).toContain('the unit of resampling is the <b>person</b> (20 of them');
+  });
+  it('refuses --cluster without a manifest, an unknown column and an empty value (line named), before any tagging', async () => {
+    await expect(run({ folders, cluster: 'person' })).rejects.toThrow(/--cluster needs --manifest/);
+    await expect(run({ manifest: manifest(rows), cluster: 'account' })).rejects.toThrow(/--cluster account: no such column .*path, group, person/);
+    const withEmpty = [...rows];
+    withEmpty[2] = withEmpty[2].replace(/,p\d+$/, ',');
+    await expect(run({ manifest: manifest(withEmpty), cluster: 'person' })).rejects.toThrow(/m-.*\.csv:4: empty person for .*; --cluster person needs a value for every photo/);
+  });
+});
