@@ -7,9 +7,10 @@
  * Environment: FACETALLY_CHROMIUM (default /usr/bin/chromium); FACETALLY_SCREENSHOTS (folder for
  * web-label.png; default a temporary folder).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -26,12 +27,20 @@ const ATTRIBUTES = ['Eyeglasses', 'Male', 'Smiling', 'Wearing_Hat', 'Young'];
 const LONG = 300_000;
 
 const bin = join(repoRoot, 'bin', 'facetally.js');
+const execFileAsync = promisify(execFile);
 
-/** Run the command line in `cwd`; @throws Error with its stderr when it does not exit with 0. */
-function facetally(args: string[], cwd: string): string {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`facetally ${args.join(' ')} exited with ${r.status}:\n${r.stderr}`);
-  return r.stdout;
+/**
+ * Run the command line in `cwd` (asynchronously: a long synchronous child would block this test worker's event
+ * loop, and vitest's worker RPC times out on a loaded machine). @throws Error with its stderr unless it exits with 0.
+ */
+async function facetally(args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+    return stdout;
+  } catch (err) {
+    const e = err as { code?: number; stderr?: string };
+    throw new Error(`facetally ${args.join(' ')} exited with ${e.code}:\n${e.stderr ?? String(err)}`);
+  }
 }
 
 describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json'], ([expectedPath]) => {
@@ -86,7 +95,7 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     }
     // Every portrait face (3 of 3) and 4 of the 10 scene faces, in a seeded random order that mixes the groups.
     sampleDir = join(tmp, 'my-sample');
-    facetally(['sample', 'photos/portraits', 'photos/scenes', '--out', 'my-sample', '--per-group', '4', '--seed', '7', '--attributes', ATTRIBUTES.join(','), '-q'], tmp);
+    await facetally(['sample', 'photos/portraits', 'photos/scenes', '--out', 'my-sample', '--per-group', '4', '--seed', '7', '--attributes', ATTRIBUTES.join(','), '-q'], tmp);
     sheet = csvParseRows(readFileSync(join(sampleDir, 'to-label.csv'), 'utf8'));
     for (const name of ['astronaut.png', 'grace_hopper.jpg', 'man_three_quarter.jpg']) rowOf[name] = sheet.findIndex((r) => r[0] === `photos/portraits/${name}`) - 1;
 
@@ -196,7 +205,7 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     const out = await exportCsv('button');
     writeFileSync(join(tmp, 'labels.csv'), out.map((r) => csvFormatRow(r)).join('\n') + '\n');
     // The records made by sample (my-sample/tags.jsonl) are reused: no second run of the models.
-    facetally(['compare', 'photos/portraits', 'photos/scenes', '--results', 'my-sample/tags.jsonl', '--validation-labels', 'labels.csv', '--out', 'report', '--bootstrap', '200', '--no-png', '-q'], tmp);
+    await facetally(['compare', 'photos/portraits', 'photos/scenes', '--results', 'my-sample/tags.jsonl', '--validation-labels', 'labels.csv', '--out', 'report', '--bootstrap', '200', '--no-png', '-q'], tmp);
     const json = JSON.parse(readFileSync(join(tmp, 'report', 'compare.json'), 'utf8'));
     expect(json.result.groups).toEqual(['portraits', 'scenes']);
     expect(json.result.twoPhase).toBe(true);
@@ -246,6 +255,9 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     await p.waitForFunction(() => (document.querySelector<HTMLImageElement>('#label-crop')?.naturalWidth ?? 0) > 0);
     expect(await p.$eval('#label-crop', (i) => [(i as HTMLImageElement).naturalWidth, (i as HTMLImageElement).naturalHeight])).toEqual([178, 218]);
     expect(await p.textContent('.label-crop figcaption')).toBe('aligned crop (what the model sees)');
+    // The same sheet picked again alone keeps the images; nothing is found missing.
+    await p.setInputFiles('#label-files', join(sampleDir, 'to-label.csv'));
+    expect(await p.textContent('#label-status')).toBe(`to-label.csv: ${sheet.length - 1} faces × ${ATTRIBUTES.length} attributes`);
     // A drop on the page goes to this view while it is open: a sheet with a bad cell is refused, naming the line.
     await p.evaluate(() => {
       const dt = new DataTransfer();

@@ -154,9 +154,14 @@ export async function openLabelFiles(list: DroppedFile[]): Promise<void> {
       setStatus(`${sheetFile.path} is not a labelling sheet: ${err.message}`, true);
       return;
     }
-    for (const u of urls.values()) URL.revokeObjectURL(u);
-    urls = new Map();
-    files = new Map();
+    // A new folder replaces the images. A lone CSV keeps those already opened (found by file name) only when it
+    // lists the same faces with the same crops as the open sheet (the same sample, picked again with Open files…).
+    const sameSample = !!state && sameFaces(state.sheet, sheet);
+    if (!sameSample || visible.some((f) => !/\.csv$/i.test(f.path))) {
+      for (const u of urls.values()) URL.revokeObjectURL(u);
+      urls = new Map();
+      files = new Map();
+    }
     const slash = sheetFile.path.lastIndexOf('/');
     const first = nextUnlabelled(sheet, 0);
     state = { sheet, sheetName: sheetFile.path, base: slash < 0 ? '' : sheetFile.path.slice(0, slash + 1), row: Math.max(0, first), attr: 0, dirty: false };
@@ -179,6 +184,12 @@ export async function openLabelFiles(list: DroppedFile[]): Promise<void> {
   el('#label-work').hidden = false;
   (el('#label-export') as HTMLButtonElement).disabled = false;
   render();
+}
+
+/** True when both sheets list the same faces (path, face) with the same crop and context files, in the same order. */
+function sameFaces(a: LabelSheet, b: LabelSheet): boolean {
+  const id = (s: LabelSheet, r: string[]) => [s.col.path, s.col.face, s.col.crop, s.col.context].map((c) => (c < 0 ? '' : r[c].trim())).join('\u0000');
+  return a.rows.length === b.rows.length && a.rows.every((r, i) => id(a, r) === id(b, b.rows[i]));
 }
 
 /** The sheet among the CSV files: `to-label.csv` nearest the top, else the only CSV. */
@@ -264,6 +275,10 @@ function answer(label: Label | undefined): void {
   }
   if (s.attr + 1 < s.sheet.attributes.length) s.attr++;
   else if (s.row + 1 < s.sheet.rows.length) moveTo(s.row + 1, 0);
+  else {
+    const left = nextUnlabelled(s.sheet, 0);
+    setStatus(left < 0 ? `That was the last face, and every label is set: export ${EXPORT_NAME}.` : `That was the last face. Enter goes to face ${left + 1}, which has blank labels; or export ${EXPORT_NAME}.`);
+  }
   render();
 }
 
