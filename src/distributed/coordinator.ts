@@ -67,6 +67,9 @@ export interface QueueTaggerOptions {
   onNotice?: (line: string) => void;
 }
 
+/** A notice is printed when no record came back for this long while photos are in flight, in ms. */
+const IDLE_NOTICE_MS = 60_000;
+
 /** Pace of the checks for vanished jobs right after Redis came back, in ms. */
 const FAST_CHECK_MS = 2000;
 
@@ -113,6 +116,8 @@ export class QueueTagger implements TaggingBackend {
   /** Checks left at the fast pace (after a reconnect). */
   private fastChecks = 0;
   private lastCheck = Date.now();
+  /** When the last record arrived (or the run started), for the "no worker?" notice. */
+  private lastRecord = Date.now();
   private lastError: unknown = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly opts: Required<Omit<QueueTaggerOptions, 'tagOptions' | 'modelDir' | 'onNotice'>> & Pick<QueueTaggerOptions, 'onNotice'>;
@@ -184,6 +189,7 @@ export class QueueTagger implements TaggingBackend {
     this.timers.push(
       setInterval(() => {
         if (this.fastChecks > 0 || Date.now() - this.lastCheck >= this.opts.checkIntervalMs) void this.check();
+        if (this.up && this.inFlightCount > 0 && Date.now() - this.lastRecord >= IDLE_NOTICE_MS) void this.idleNotice();
       }, Math.min(FAST_CHECK_MS, this.opts.checkIntervalMs)),
     );
   }
@@ -318,6 +324,7 @@ export class QueueTagger implements TaggingBackend {
       return;
     }
     this.workersSeen.add(result.worker);
+    this.lastRecord = Date.now();
     this.finish(e, result.record);
   }
 
@@ -375,6 +382,20 @@ export class QueueTagger implements TaggingBackend {
       // Redis went away during the check: the connection's events report it.
     } finally {
       this.checking = false;
+    }
+  }
+
+  /** Say so when no record came back for a minute while photos wait (no worker running, or none with this model). */
+  private async idleNotice(): Promise<void> {
+    this.lastRecord = Date.now(); // once a minute at most
+    try {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed');
+      this.notice(
+        `no record for ${IDLE_NOTICE_MS / 1000} s: ${counts.waiting + counts.delayed} photos wait in the queue, ${counts.active} are being tagged. ` +
+          `Is a worker running (facetally worker --queue …, with this run's model)?`,
+      );
+    } catch {
+      // Redis trouble is reported by watchConnection
     }
   }
 
