@@ -6,7 +6,7 @@
  * --send-bytes to workers that cannot see the files.
  *
  * No sleeps that guess timing: faults are injected once the output holds a given number of records, and the
- * tests then wait for the processes' own messages and exits. Workers run with --stall-timeout 2 so that a dead
+ * tests then wait for the processes' own messages and exits. Workers run with --stall-timeout 3 so that a dead
  * worker's photos are retried within seconds. Runs the built command line (`npm test` builds dist/ first).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -71,7 +71,7 @@ async function waitForLines(file: string, n: number, proc: Proc): Promise<void> 
 }
 
 function startWorker(url: string, extra: string[] = []): Proc {
-  return new Proc(['worker', '--queue', url, '--concurrency', '1', '--stall-timeout', '2', '--log-every', '1000', ...modelArgs, ...extra]);
+  return new Proc(['worker', '--queue', url, '--concurrency', '1', '--stall-timeout', '3', '--log-every', '1000', ...modelArgs, ...extra]);
 }
 
 const paths = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l).path as string);
