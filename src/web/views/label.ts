@@ -368,7 +368,13 @@ function render(): void {
       return li;
     }),
   );
-  list.querySelector('li.current')?.scrollIntoView({ block: 'nearest' });
+  // Keep the current attribute in view by scrolling the list only (scrolling the page would hide the face).
+  const cur = list.querySelector<HTMLElement>('li.current');
+  if (cur) {
+    const top = cur.offsetTop - list.offsetTop;
+    if (top < list.scrollTop) list.scrollTop = top;
+    else if (top + cur.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + cur.offsetHeight - list.clientHeight;
+  }
 
   const p = labelProgress(sheet);
   const bar = el<HTMLProgressElement>('#label-progress-bar');
