@@ -140,6 +140,9 @@ export function describeRedisError(err: unknown): string {
   if (e?.code === 'ETIMEDOUT') return 'timed out';
   if (e?.code === 'ECONNRESET') return 'connection reset';
   if (/NOAUTH|WRONGPASS|invalid password|invalid username-password/i.test(e?.message ?? '')) return 'wrong or missing password (put it in the URL: redis://:PASSWORD@HOST:PORT)';
+  if (/CERT|certificate/i.test(`${e?.code ?? ''} ${e?.message ?? ''}`)) {
+    return `${e?.message ?? e?.code} (TLS: to trust your own certificate authority, start with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)`;
+  }
   return e?.message ?? String(err);
 }
 
