@@ -1,7 +1,7 @@
 /**
  * Distributed tagging benchmark (prints figures; not a test). Needs `npm run build` (dist/) and redis-server.
  *
- *   npx tsx scripts/bench-distributed.ts [--celeba 300] [--jobs 100000] [--cores 2] [--skip runs|memory]
+ *   npm run bench:distributed -- [--celeba 300] [--jobs 100000] [--cores 2] [--skip runs|memory]
  *
  * On a private redis-server (free 127.0.0.1 port, no persistence), on one machine:
  * 1. The same photos (the shared sample photos + `--celeba` CelebA aligned images) tagged by the local pool

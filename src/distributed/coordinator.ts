@@ -166,10 +166,17 @@ export class QueueTagger implements TaggingBackend {
     const sidecarPath = join(modelDir, 'attributes.json');
     const names = parseSidecar(JSON.parse(await readFile(sidecarPath, 'utf8')), sidecarPath).attributes;
     const redis = await connectRedis(options.url);
+    redis.on('error', () => {}); // reported through the connection's own events (see watchConnection)
     const queue = new Queue<TagJobData, TagJobResult>(QUEUE_NAME, { connection: redis, streams: { events: { maxLen: 10_000 } } });
-    queue.on('error', () => {}); // reported through the connection's own events (see watchConnection)
+    queue.on('error', () => {});
     // Read the event stream from its current end, so that no record of this run can be missed before the reader starts.
-    const last = (await redis.xrevrange(queue.keys.events, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    let last: string;
+    try {
+      last = (await redis.xrevrange(queue.keys.events, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    } catch (err) {
+      redis.disconnect();
+      throw new Error(`cannot read the queue at ${redactUrl(options.url)}: ${describeRedisError(err)}`);
+    }
     const eventsRedis = openRedis(options.url);
     eventsRedis.on('error', () => {});
     const events = new QueueEvents(QUEUE_NAME, { connection: eventsRedis, lastEventId: last, autorun: false });
