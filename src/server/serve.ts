@@ -15,6 +15,7 @@ import { Hono, type Context } from 'hono';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
 import { parseSidecar, type Sidecar } from '../attributes/sidecar.js';
 import { blazefaceModelPaths } from '../detect/load-node.js';
+import { createApiApp, DEFAULT_API_LIMITS, type ApiOptions } from './api.js';
 
 /** Options of {@link startServer}. */
 export interface ServeOptions {
@@ -26,6 +27,11 @@ export interface ServeOptions {
   modelDir?: string;
   /** The built web app. Default: dist/web of this package. */
   webDir?: string;
+  /**
+   * Also serve the HTTP API under /v1 (`facetally serve --api`, see api.ts). Without a `token`, only a loopback
+   * `host` is allowed.
+   */
+  api?: Omit<ApiOptions, 'sidecar'>;
 }
 
 /** A running server. */
@@ -125,13 +131,15 @@ export function resolveServedFiles(options: Pick<ServeOptions, 'modelDir' | 'web
 
 /**
  * The Hono app: GET/HEAD of the web build, `/models/blazeface/<file>.onnx`, `/models/attributes/attributes.json`
- * and `/models/attributes/<sidecar.model>`. Everything else is 404; other methods 405.
+ * and `/models/attributes/<sidecar.model>`, and with `api` the /v1 routes of api.ts. Everything else is 404; other
+ * methods 405.
  * @param allowedHosts when given, requests whose Host header names another host get 403 (DNS rebinding guard).
  */
-export function createApp(files: ServedFiles, allowedHosts: ((host: string) => boolean) | null = null): Hono {
+export function createApp(files: ServedFiles, allowedHosts: ((host: string) => boolean) | null = null, api: ServeOptions['api'] = undefined): Hono {
   const app = new Hono();
   app.use('*', async (c, next) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    const isApi = !!api && new URL(c.req.url).pathname.startsWith('/v1/');
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && !isApi) {
       return c.text('facetally serves files only; photos are analysed in your browser and never sent here\n', 405, { Allow: 'GET, HEAD' });
     }
     if (allowedHosts) {
@@ -146,6 +154,8 @@ export function createApp(files: ServedFiles, allowedHosts: ((host: string) => b
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     c.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
   });
+
+  if (api) app.route('/v1', createApiApp({ ...api, sidecar: files.sidecar }));
 
   app.get('/models/blazeface/:name', (c) => {
     const p = files.blazeface[c.req.param('name')];
@@ -199,9 +209,16 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? DEFAULT_PORT;
   const loopbackOnly = isLoopback(host);
-  const app = createApp(files, loopbackOnly ? (h) => isLoopback(h) : null);
+  if (options.api && !loopbackOnly && !options.api.token) {
+    throw new Error(`the API on ${host} would let anyone who can reach it send photos: give a token with --token or FACETALLY_TOKEN (clients then send Authorization: Bearer <token>), or listen on 127.0.0.1`);
+  }
+  const app = createApp(files, loopbackOnly ? (h) => isLoopback(h) : null, options.api);
+  // A request (headers and body) not received within the API's time limit is answered 408 by Node and closed:
+  // a slow client cannot hold a connection and its buffers forever. Checked every second.
+  const timeoutMs = options.api ? (options.api.limits?.timeoutMs ?? DEFAULT_API_LIMITS.timeoutMs) : 300_000;
+  const serverOptions = { requestTimeout: timeoutMs, headersTimeout: Math.min(timeoutMs, 60_000), connectionsCheckingInterval: Math.min(1000, timeoutMs) };
   const server: ServerType = await new Promise((ok, fail) => {
-    const s = serve({ fetch: app.fetch, port, hostname: host }, () => ok(s));
+    const s = serve({ fetch: app.fetch, port, hostname: host, serverOptions }, () => ok(s));
     s.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') fail(new Error(`port ${port} on ${host} is already in use (choose another with --port)`));
       else if (err.code === 'EADDRNOTAVAIL') fail(new Error(`cannot bind ${host}: no such local address`));
