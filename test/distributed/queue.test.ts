@@ -1,4 +1,8 @@
-/** Pure helpers of distributed runs: --path-map rewriting, queue URL checks, password redaction, model fingerprint. */
+/**
+ * Pure helpers of distributed runs (--path-map rewriting, queue URL checks, password redaction, model
+ * fingerprint), and the command line's refusals that need no Redis (built dist/).
+ */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkRedisUrl, modelFingerprint, redactUrl } from '../../src/distributed/queue.js';
 import { mapPath, parsePathMap } from '../../src/distributed/worker.js';
+import { repoRoot } from '../helpers/shared.js';
+
+const facetally = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'bin', 'facetally.js'), ...args], { encoding: 'utf8', env: { ...process.env, FACETALLY_REDIS_URL: '' } });
 
 describe('--path-map', () => {
   it('rewrites the first matching prefix, whole path components only', () => {
@@ -50,5 +57,24 @@ describe('modelFingerprint', () => {
     writeFileSync(join(dir, 'm.onnx'), Buffer.from([1, 2, 4]));
     expect(await modelFingerprint(dir)).not.toBe(createHash('sha256').update(sidecar).update(Buffer.from([1, 2, 3])).digest('hex'));
     await expect(modelFingerprint(join(dir, 'missing'))).rejects.toThrow(/attributes\.json: attribute model sidecar not found/);
+  });
+});
+
+describe('command line (needs dist/)', () => {
+  it('a worker whose models cannot load exits 1 with the reason, before touching Redis', () => {
+    // Port 1 on loopback: nothing listens there; the worker must fail on the model first.
+    const r = facetally('worker', '--queue', 'redis://127.0.0.1:1', '--model', join(tmpdir(), 'no-such-model-facetally'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^facetally: cannot load the models: .*no-such-model-facetally\/attributes\.json: attribute model sidecar not found\n$/);
+  });
+
+  it('refuses a worker without a queue, a bad queue URL, and --send-bytes without --queue', () => {
+    const none = facetally('worker');
+    expect([none.status, none.stderr]).toEqual([1, 'facetally: --queue redis://HOST:PORT is needed (or FACETALLY_REDIS_URL)\n']);
+    const bad = facetally('tag', 'x.jpg', '--queue', 'http://queue-host:6379');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--queue http:\/\/queue-host:6379: expected a redis:\/\/ or rediss:\/\/ URL/);
+    const bytes = facetally('tag', 'x.jpg', '--send-bytes');
+    expect([bytes.status, bytes.stderr]).toEqual([1, 'facetally: --send-bytes needs --queue (it puts the photos into the jobs of a distributed run)\n']);
   });
 });
