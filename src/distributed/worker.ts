@@ -148,7 +148,16 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<number> {
     autorun: false,
   });
   let up = true;
+  let lastOther = 0;
   worker.on('error', (err) => {
+    const e = err as NodeJS.ErrnoException;
+    const connection = /^E(CONNREFUSED|CONNRESET|TIMEDOUT|NOTFOUND|PIPE|HOSTUNREACH)$/.test(e.code ?? '') || /Connection is closed|connect E/i.test(e.message);
+    if (!connection) {
+      // e.g. "Missing lock for job …" when Redis lost a job this worker was finishing: the coordinator enqueues it again.
+      if (Date.now() - lastOther > 10_000) o.log(`facetally worker: ${e.message}`);
+      lastOther = Date.now();
+      return;
+    }
     if (!up) return;
     up = false;
     o.log(`facetally worker: lost the connection to Redis at ${redactUrl(o.url)} (${describeRedisError(err)}); waiting for it to come back`);
