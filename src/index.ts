@@ -8,7 +8,7 @@
  * for await (const r of tagFiles(['more/'], { workers: 2 })) console.log(r.path);   // streamed
  */
 export * from './types.js';
-export { tag, tagFiles, type TagFilesOptions } from './pipeline/library.js';
+export { tag, tagFiles, type TagFilesOptions, type TagRecord } from './pipeline/library.js';
 export { Tagger, type TagOptions, type DetectedPhoto } from './pipeline/tag.js';
 export { tagFilesParallel, TaggerPool, defaultWorkers, type ParallelTagOptions, type PoolOptions, type HashedRecord } from './pipeline/pool.js';
 export { cropFiles, cropName, type CropManifestLine, type CropOptions } from './pipeline/crop.js';

@@ -1,12 +1,21 @@
 /**
  * The library's photo → record entry points, {@link tagFiles} and {@link tag}: the same records as `facetally tag`
- * (`sha256`, `duplicate_of`, listing order), on the same worker pool as the command by default, or in the calling
- * thread with `workers: 1`.
+ * writes as JSON lines (`sha256`, `duplicate_of`, `provenance`, listing order), on the same worker pool as the command
+ * by default, or in the calling thread with `workers: 1`.
  */
 import { listPhotos } from './files.js';
+import { withProvenance, type OutputRecord } from './output.js';
 import { defaultWorkers, markDuplicate, tagFilesParallel, type ParallelTagOptions } from './pool.js';
+import { runProvenance } from './provenance.js';
 import { Tagger } from './tag.js';
 import { tagPhotoHashed, withHash, type HashedRecord } from './worker.js';
+
+/**
+ * One record of {@link tagFiles}: a line of `facetally tag`'s JSON output — `path`, `sha256`, `duplicate_of`,
+ * `width`, `height`, `faces`, `error`, and `provenance` (facetally version, model hashes, result-changing settings, cwd;
+ * the same object for every record of a run; see docs/output.md).
+ */
+export type TagRecord = OutputRecord<HashedRecord>;
 
 /** Options of {@link tagFiles} and {@link tag}: the pipeline's options (see `TagOptions`) plus how to run it. */
 export interface TagFilesOptions extends Omit<ParallelTagOptions, 'onReady'> {
@@ -20,7 +29,8 @@ export interface TagFilesOptions extends Omit<ParallelTagOptions, 'onReady'> {
 /**
  * Tag every photo named by `inputs` (files, or folders searched recursively): one record per photo, in listing
  * order, exactly as `facetally tag` writes them — `path`, `sha256` (of the file's bytes; null when unreadable),
- * `duplicate_of` (the first path of this run with identical bytes, else null), `width`, `height`, `faces`, `error`.
+ * `duplicate_of` (the first path of this run with identical bytes, else null), `width`, `height`, `faces`, `error`,
+ * `provenance` (see {@link TagRecord}).
  * Unreadable photos become records with an `error` (codes: `DecodeErrorCode`, `internal_error`); nothing throws for a
  * bad photo. Records stream out as they are made; memory stays bounded however many photos there are.
  *
@@ -28,21 +38,22 @@ export interface TagFilesOptions extends Omit<ParallelTagOptions, 'onReady'> {
  * @example
  * for await (const rec of tagFiles(['photos/'], { workers: 4 })) console.log(rec.path, rec.faces.length);
  */
-export async function* tagFiles(inputs: readonly string[], options: TagFilesOptions = {}): AsyncGenerator<HashedRecord> {
+export async function* tagFiles(inputs: readonly string[], options: TagFilesOptions = {}): AsyncGenerator<TagRecord> {
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`expected a positive integer for workers but received ${workers}`);
+  const { skip, firstByHash = new Map<string, string>(), window: _window, perWorker: _perWorker, workers: _workers, ...tagOptions } = options;
+  const provenance = await runProvenance(tagOptions);
   if (workers > 1) {
-    yield* tagFilesParallel(inputs, { ...options, workers });
+    for await (const rec of tagFilesParallel(inputs, { ...options, workers })) yield withProvenance(rec, provenance);
     return;
   }
-  const { skip, firstByHash = new Map<string, string>(), window: _window, perWorker: _perWorker, workers: _workers, ...tagOptions } = options;
   const tagger = await Tagger.create(tagOptions);
   for await (const item of listPhotos(inputs)) {
     if (skip?.(item.path)) continue;
     const rec = item.problem
       ? withHash({ path: item.path, width: null, height: null, faces: [], error: item.problem }, null)
       : await tagPhotoHashed(tagger, item.path);
-    yield markDuplicate(rec, firstByHash);
+    yield withProvenance(markDuplicate(rec, firstByHash), provenance);
   }
 }
 
@@ -53,8 +64,8 @@ export async function* tagFiles(inputs: readonly string[], options: TagFilesOpti
  * const records = await tag('photos/');                    // all cores
  * const same = await tag('photos/', { workers: 1 });       // in this thread: the same records
  */
-export async function tag(inputs: string | readonly string[], options: TagFilesOptions = {}): Promise<HashedRecord[]> {
-  const out: HashedRecord[] = [];
+export async function tag(inputs: string | readonly string[], options: TagFilesOptions = {}): Promise<TagRecord[]> {
+  const out: TagRecord[] = [];
   for await (const r of tagFiles(typeof inputs === 'string' ? [inputs] : inputs, options)) out.push(r);
   return out;
 }

@@ -13,6 +13,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TaggerPool, tagFilesParallel, type HashedRecord } from '../../src/pipeline/pool.js';
 import { tag } from '../../src/pipeline/library.js';
+import { withProvenance } from '../../src/pipeline/output.js';
+import { runProvenance } from '../../src/pipeline/provenance.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const modelDir = process.env.FACETALLY_TEST_MODEL_DIR || undefined;
@@ -45,9 +47,11 @@ describe('TaggerPool / tagFilesParallel', () => {
     expect(two).toEqual(one);
     // The library: the command's records, field order included (sha256 and duplicate_of as the command writes them).
     const serial = await tag(dir, { modelDir, workers: 1 });
-    expect(serial).toEqual(one);
-    expect(serial.map((r) => JSON.stringify(r))).toEqual(one.map((r) => JSON.stringify(r)));
-    expect(await tag([dir], { modelDir, workers: 2 })).toEqual(one);
+    // The command writes each record with the run's provenance as its last field (RecordFormatter); so does the library.
+    const provenance = await runProvenance({ modelDir });
+    const cliLines = one.map((r) => JSON.stringify(withProvenance(r, provenance)));
+    expect(serial.map((r) => JSON.stringify(r))).toEqual(cliLines);
+    expect((await tag([dir], { modelDir, workers: 2 })).map((r) => JSON.stringify(r))).toEqual(cliLines);
     expect(serial.find((r) => r.path.endsWith('c copy é.png'))!.duplicate_of).toBe(join(dir, 'a.png'));
     expect(one.filter((r) => r.faces.length > 0).length).toBeGreaterThanOrEqual(4);
   });
