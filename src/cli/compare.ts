@@ -86,6 +86,11 @@ For every group (and every level of --by / --split-by-attribute) and each of the
   a test of equal prevalence (chi-square; Fisher exact / Monte Carlo exact for small expected counts),
   Benjamini–Hochberg q-values across the 40 attributes, Cramér's V, and the largest pairwise difference
   with a Newcombe interval. Attributes are ranked by how much they differ. See docs/compare.md.
+The corrected prevalence assumes the model errs on these photos, in every group, as on CelebA validation faces;
+it is given only where the model separates the attribute well (Youden's J >= 0.8). For figures without that
+assumption, label a random sample of your faces (facetally sample) and add --validation-labels: the two-phase
+prevalence P(yes)*PPV + P(no)*(1 - NPV) per group, with intervals, tests and "labels to halve the interval".
+Several photos per person or event: --cluster COLUMN (manifest) resamples whole clusters, Rao-Scott tests.
 
 Output (in --out):
   compare.json                   everything, machine-readable (format "facetally-compare/1")
@@ -100,7 +105,9 @@ Exit codes: 0 success; 1 bad usage or a fatal error; 2 some photos could not be 
 
 Examples:
   facetally compare photos/1990s photos/2020s --split-by-attribute Male
-  facetally tag photos/ --out tags.jsonl && facetally compare --results tags.jsonl --manifest groups.csv --by decade`,
+  facetally tag photos/ --out tags.jsonl && facetally compare --results tags.jsonl --manifest groups.csv --by decade
+  facetally compare --results tags.jsonl photos/1990s photos/2020s --validation-labels to-label/to-label.csv
+  facetally compare --results tags.jsonl --manifest groups.csv --cluster person`,
     );
   addPipelineOptions(cmd).action(async (folders: string[], opts: CompareCliOptions) => {
     const log = opts.quiet ? undefined : (m: string) => process.stderr.write(`facetally compare: ${m}\n`);
