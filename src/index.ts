@@ -25,3 +25,4 @@ export type { ModelRunner, FloatTensor, InputTensor } from './runtime/onnx.js';
 export { CELEBA_ATTRIBUTES, type CelebaAttribute } from './attributes/names.js';
 export { parseSidecar, type Sidecar } from './attributes/sidecar.js';
 export { renderOverlay } from './draw/overlay.js';
+export { estimateHeadPose, measureFaceQuality, HEAD_MODEL, QUALITY_REGION } from './quality/index.js';

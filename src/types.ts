@@ -7,6 +7,11 @@
  * - Attribute names are CelebA's exactly (Liu et al., "Deep Learning Face Attributes in the Wild", ICCV 2015).
  */
 
+import type { FaceQuality } from './quality/measures.js';
+import type { HeadPose } from './quality/pose.js';
+
+export type { FaceQuality, HeadPose };
+
 /** An axis-aligned box in pixels of the oriented image. `width` and `height` are >= 0. */
 export interface Box {
   x: number;
@@ -44,8 +49,15 @@ export type AttributeScores = Record<string, number>;
 /** Attribute name → decision (probability >= the attribute's threshold). */
 export type AttributeDecisions = Record<string, boolean>;
 
-/** A face with its attributes, as written by `facetally tag`. */
+/** A face with its pose, quality and attributes, as written by `facetally tag`. */
 export interface Face extends Detection {
+  /**
+   * Head pose in degrees, from the keypoints (see {@link HeadPose}; method and validation in docs/quality.md).
+   * Written by every pipeline since issue 14; absent in records written before.
+   */
+  pose?: HeadPose;
+  /** Image quality of the face (see {@link FaceQuality}); written by every pipeline since issue 14. */
+  quality?: FaceQuality;
   attributes: AttributeScores;
   decisions: AttributeDecisions;
 }

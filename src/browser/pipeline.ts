@@ -15,7 +15,7 @@ import type { Detection, Face, PhotoResult } from '../types.js';
 import { BROWSER_DEFAULT_MAX_PIXELS, BrowserDecodeError, decodeImageBlob } from './decode.js';
 import { portableImageOps } from '../image/resample.js';
 import { configureOrt, loadWebModel } from './runner.js';
-import { failureRecord, roundDetection } from '../pipeline/records.js';
+import { faceRecord, failureRecord } from '../pipeline/records.js';
 
 /** Where the local server serves the models and the runtime (see `src/server/serve.ts`). */
 export interface ModelUrls {
@@ -91,7 +91,11 @@ export class WebTagger {
       const detections = await this.detector.detect(image, this.options);
       const aligned = detections.map((d) => alignFace(image, d));
       const preds = await this.attributes.predict(aligned.map((a) => a.crop));
-      const faces: Face[] = detections.map((d, i) => ({ ...roundDetection(d), ...preds[i] }));
+      const faces: Face[] = [];
+      for (let i = 0; i < detections.length; i++) {
+        const upright = await this.detector.uprightKeypoints(image, detections[i]);
+        faces.push(faceRecord(detections[i], aligned[i].crop, preds[i], upright ?? undefined));
+      }
       return { path, width: image.width, height: image.height, faces, error: null };
     } catch (err) {
       return { ...browserErrorRecord(path, err), width: image.width, height: image.height };

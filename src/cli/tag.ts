@@ -115,11 +115,15 @@ export function registerTagCommand(program: Command): void {
 JSON line per photo, in listing order:
   {"path", "sha256", "duplicate_of", "width", "height",
    "faces": [{"box": {"x","y","width","height"}, "score", "landmarks": [[x,y] x6],
+     "pose": {"yaw","pitch","roll"}, "quality": {"eye_distance","sharpness","brightness","contrast","clipped"},
    "attributes": {"5_o_Clock_Shadow": p, ..., "Young": p}, "decisions": {name: true|false}}], "error": null,
    "provenance": {"facetally", "model", "model_sha256", "thresholds_sha256", "detector_sha256",
                   "settings": {"score_threshold", "min_face", "max_pixels", ...}, "cwd"}}
   Coordinates are pixels of the EXIF-oriented photo. Landmarks: right eye, left eye, nose tip, mouth centre,
-  right ear tragion, left ear tragion (the subject's right). A photo that cannot be read has "faces": [],
+  right ear tragion, left ear tragion (the subject's right). Pose in degrees (yaw + = nose to the photo's right,
+  pitch + = chin up, roll + = clockwise); quality: eye distance in photo pixels, sharpness (Laplacian variance
+  over intensity variance, 0-64), brightness and contrast (0-1), clipped share (0-1); see docs/quality.md.
+  A photo that cannot be read has "faces": [],
   "width"/"height" null and "error": {"code", "message"}; the run goes on. "sha256" is the SHA-256 of the file's bytes (null when it
   cannot be read); "duplicate_of" is the first path of this run (or of the run resumed) with identical bytes.
   "provenance" (every record's last field; the last columns of every CSV row) names the facetally version, the

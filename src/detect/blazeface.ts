@@ -1,4 +1,4 @@
-import type { Detection } from '../types.js';
+import type { Detection, Point } from '../types.js';
 import type { RgbImage } from '../image/rgb.js';
 import type { ImageOps } from '../image/ops.js';
 import type { ModelRunner } from '../runtime/onnx.js';
@@ -38,6 +38,8 @@ export const DEFAULT_DETECT_OPTIONS: Required<DetectOptions> = {
 
 /** Side of the verification crop relative to the face box's longer side. */
 const VERIFY_CONTEXT = 1.6;
+/** Crop sides (relative to the face box) of the upright looks of {@link BlazeFaceDetector.uprightKeypoints}. */
+const UPRIGHT_CONTEXTS = [1.5, 1.8] as const;
 /** A verification anchor must lie within this many model pixels of the crop centre. */
 const VERIFY_CENTRE_TOLERANCE = 20;
 
@@ -137,6 +139,60 @@ export class BlazeFaceDetector {
       if (Math.abs(dx) < VERIFY_CENTRE_TOLERANCE && Math.abs(dy) < VERIFY_CENTRE_TOLERANCE) best = Math.max(best, d.score);
     }
     return best;
+  }
+
+  /**
+   * A second, upright look at a face's keypoints, for head pose. The square crop of side `context` x the face box
+   * around its centre is rotated by the roll of the eye line (so the face stands upright in it) and resampled to
+   * 128x128; the short-range model's best detection near the crop centre is mapped back to photo pixels. This is
+   * done at crop sides 1.5x and 1.8x, each also mirrored (the mirrored keypoints are flipped back, right and left
+   * swapped), and the four sets of keypoints are averaged: the mirrored looks cancel the model's left-right
+   * bias, so a mirrored photo gets mirrored keypoints, and averaging halves the keypoint noise that limits roll
+   * (measured in docs/quality.md). The face's own record keeps the first-pass keypoints (alignment and attributes
+   * do not change).
+   * @returns the six keypoints in photo pixels, or null when no look found a face near the crop centre.
+   */
+  async uprightKeypoints(image: RgbImage, face: Detection): Promise<Point[] | null> {
+    const [re, le] = face.landmarks;
+    const theta = Math.atan2(le[1] - re[1], le[0] - re[0]);
+    const cx = face.box.x + face.box.width / 2;
+    const cy = face.box.y + face.box.height / 2;
+    const c = FRONT_SIZE / 2;
+    const sum: Point[] = Array.from({ length: 6 }, () => [0, 0] as Point);
+    let looks = 0;
+    for (const context of UPRIGHT_CONTEXTS) {
+      const s = (Math.max(face.box.width, face.box.height) * context) / FRONT_SIZE;
+      for (const mirrored of [false, true]) {
+        // Crop coordinates (continuous, as the detector's) → photo: (mirror,) rotate and scale about the crop centre.
+        const m = mirrored ? -1 : 1;
+        const a = s * Math.cos(theta), b = s * Math.sin(theta);
+        const toPhoto = ([x, y]: Point): Point => {
+          const u = m * (x - c), v = y - c;
+          return [a * u - b * v + cx, b * u + a * v + cy];
+        };
+        // warpSimilarity maps output pixel centres (integer coordinates) by a similarity and a mirror is not one,
+        // so the mirrored look is the upright crop with its rows reversed (continuous x ↔ 128 − x).
+        const corner: Point = [a * (0.5 - c) - b * (0.5 - c) + cx, b * (0.5 - c) + a * (0.5 - c) + cy];
+        let crop = warpSimilarity(image, { a, b, tx: corner[0] - 0.5, ty: corner[1] - 0.5 }, FRONT_SIZE, FRONT_SIZE);
+        if (mirrored) crop = flipRows(crop);
+        const dets = await this.runTile(this.front, FRONT_SIZE, crop, { x0: 0, y0: 0, width: FRONT_SIZE, height: FRONT_SIZE }, 0.01);
+        let best: Detection | null = null;
+        for (const d of dets) {
+          const dx = d.box.x + d.box.width / 2 - c, dy = d.box.y + d.box.height / 2 - c;
+          if (Math.abs(dx) < VERIFY_CENTRE_TOLERANCE && Math.abs(dy) < VERIFY_CENTRE_TOLERANCE && (!best || d.score > best.score)) best = d;
+        }
+        if (!best) continue;
+        const pts = best.landmarks.map(toPhoto);
+        // In a mirrored look the model's "right eye" is the subject's left eye, and so on.
+        const ordered = mirrored ? [pts[1], pts[0], pts[2], pts[3], pts[5], pts[4]] : pts;
+        ordered.forEach(([x, y], k) => {
+          sum[k][0] += x;
+          sum[k][1] += y;
+        });
+        looks++;
+      }
+    }
+    return looks ? sum.map(([x, y]) => [x / looks, y / looks] as Point) : null;
   }
 
   /**
@@ -264,4 +320,19 @@ function toPhoto(d: Detection, x0: number, y0: number, sx: number, sy: number): 
 
 function checkUnit(name: string, v: number): void {
   if (!(v >= 0 && v <= 1)) throw new RangeError(`expected a number in [0, 1] for ${name} but received ${v}`);
+}
+
+/** The image mirrored left-right (each row reversed). */
+function flipRows(img: RgbImage): RgbImage {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3, j = (y * w + (w - 1 - x)) * 3;
+      out[j] = data[i];
+      out[j + 1] = data[i + 1];
+      out[j + 2] = data[i + 2];
+    }
+  }
+  return { data: out, width: w, height: h };
 }

@@ -1,6 +1,9 @@
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
-import { LANDMARK_NAMES, type PhotoResult } from '../types.js';
+import { LANDMARK_NAMES, type FaceQuality, type PhotoResult } from '../types.js';
 import { provenanceCsvCells, provenanceCsvHeader, type Provenance } from './provenance.js';
+
+/** The pose and quality columns of `tag --format csv`, after the keypoints (empty for records without them). */
+export const POSE_QUALITY_COLUMNS = ['yaw', 'pitch', 'roll', 'eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped'] as const;
 
 /** Quote a CSV field per RFC 4180 when it contains a comma, quote or line break. */
 export function csvField(v: string | number | boolean | null | undefined): string {
@@ -11,13 +14,15 @@ export function csvField(v: string | number | boolean | null | undefined): strin
 
 /**
  * Header of `tag --format csv`: photo columns (path, content hash, first path with the same bytes, size), face
- * geometry (box, then the six keypoints named as in {@link LANDMARK_NAMES}: `right_eye_x`, `right_eye_y`, …),
- * error code and message, each attribute's probability (`<name>`) and decision (`<name>_decision`, 1 or 0), then
- * the provenance columns (provenanceCsvHeader: `facetally_version`, `model`, hashes, one column per setting).
+ * geometry (box, then the six keypoints named as in {@link LANDMARK_NAMES}: `right_eye_x`, `right_eye_y`, …), head
+ * pose (`yaw`, `pitch`, `roll`, degrees) and quality (`eye_distance` in source pixels, `sharpness`, `brightness`,
+ * `contrast`, `clipped`; see {@link FaceQuality}), error code and message, each attribute's probability (`<name>`)
+ * and decision (`<name>_decision`, 1 or 0), then the provenance columns (provenanceCsvHeader: `facetally_version`,
+ * `model`, hashes, one column per setting).
  */
 export function tagCsvHeader(names: readonly string[] = CELEBA_ATTRIBUTES): string {
   const lm = LANDMARK_NAMES.flatMap((k) => [`${k}_x`, `${k}_y`]);
-  return ['path', 'sha256', 'duplicate_of', 'width', 'height', 'face', 'score', 'box_x', 'box_y', 'box_width', 'box_height', ...lm, 'error_code', 'error_message', ...names, ...names.map((n) => `${n}_decision`), ...provenanceCsvHeader()].join(',');
+  return ['path', 'sha256', 'duplicate_of', 'width', 'height', 'face', 'score', 'box_x', 'box_y', 'box_width', 'box_height', ...lm, ...POSE_QUALITY_COLUMNS, 'error_code', 'error_message', ...names, ...names.map((n) => `${n}_decision`), ...provenanceCsvHeader()].join(',');
 }
 
 /**
@@ -28,13 +33,16 @@ export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATT
   const base = [csvField(r.path), csvField(r.sha256), csvField(r.duplicate_of), csvField(r.width), csvField(r.height)];
   const prov = provenance ? provenanceCsvCells(provenance).map(csvField) : provenanceCsvHeader().map(() => '');
   if (r.faces.length === 0) {
-    const empty = new Array(6 + 2 * LANDMARK_NAMES.length).fill('');
+    const empty = new Array(6 + 2 * LANDMARK_NAMES.length + POSE_QUALITY_COLUMNS.length).fill('');
     return [[...base, ...empty, csvField(r.error?.code), csvField(r.error?.message), ...new Array(names.length * 2).fill(''), ...prov].join(',')];
   }
   return r.faces.map((f, i) =>
     [
       ...base, i, f.score, f.box.x, f.box.y, f.box.width, f.box.height,
-      ...f.landmarks.flat(), '', '',
+      ...f.landmarks.flat(),
+      ...(['yaw', 'pitch', 'roll'] as const).map((k) => f.pose?.[k] ?? ''),
+      ...(['eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped'] as const).map((k) => f.quality?.[k] ?? ''),
+      '', '',
       ...names.map((n) => f.attributes[n]?.toFixed(4) ?? ''),
       ...names.map((n) => (f.decisions[n] === undefined ? '' : f.decisions[n] ? 1 : 0)),
       ...prov,

@@ -1,4 +1,7 @@
-import type { Detection, PhotoResult } from '../types.js';
+import type { RgbImage } from '../image/rgb.js';
+import { estimateHeadPose } from '../quality/pose.js';
+import { measureFaceQuality } from '../quality/measures.js';
+import type { AttributeDecisions, AttributeScores, Detection, Face, PhotoResult, Point } from '../types.js';
 
 /**
  * Pure record helpers shared by the Node pipeline (`tag.ts`) and the browser pipeline (`src/browser/pipeline.ts`).
@@ -23,4 +26,20 @@ export function failureRecord(path: string, err: unknown, isDecodeError: (e: unk
     ? { code: err.code, message: err.message }
     : { code: 'internal_error', message: `${path}: ${(err as Error)?.message ?? String(err)}` };
   return { path, width: null, height: null, faces: [], error };
+}
+
+/**
+ * The record of one analysed face, fields in the documented order: box, score, landmarks (rounded as
+ * {@link roundDetection}), pose, quality (from the aligned crop), attributes, decisions.
+ * @param crop the face's aligned 178x218 crop (the attribute model's input).
+ * @param poseLandmarks the keypoints the pose is estimated from: the detector's upright second look
+ *   (`BlazeFaceDetector.uprightKeypoints`) where it found the face, else the detection's own.
+ */
+export function faceRecord(
+  d: Detection,
+  crop: RgbImage,
+  pred: { attributes: AttributeScores; decisions: AttributeDecisions },
+  poseLandmarks: readonly Point[] = d.landmarks,
+): Face {
+  return { ...roundDetection(d), pose: estimateHeadPose(poseLandmarks), quality: measureFaceQuality(crop, d.landmarks), attributes: pred.attributes, decisions: pred.decisions };
 }

@@ -5,7 +5,7 @@ import type { BlazeFaceDetector, DetectOptions } from '../detect/index.js';
 import { createDetector } from '../detect/load-node.js';
 import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
 import type { Detection, Face, PhotoResult } from '../types.js';
-import { failureRecord, roundDetection } from './records.js';
+import { faceRecord, failureRecord } from './records.js';
 
 /** Options of the whole pipeline: decoding, detection, and which attribute model to use. */
 export interface TagOptions extends DetectOptions, DecodeOptions {
@@ -62,12 +62,17 @@ export class Tagger {
     return { image, faces: detections.map((detection) => ({ detection, aligned: alignFace(image, detection) })) };
   }
 
-  /** Full analysis of decoded pixels: faces with their 40 attributes. @throws Error when no attribute model was loaded. */
+  /** Full analysis of decoded pixels: faces with their pose, quality and 40 attributes. @throws Error when no attribute model was loaded. */
   async analyzeImage(image: RgbImage): Promise<Face[]> {
     if (!this.attributes) throw new Error('Tagger was created without an attribute model');
     const { faces } = await this.detectImage(image);
     const preds = await this.attributes.predict(faces.map((f) => f.aligned.crop));
-    return faces.map((f, i) => ({ ...roundDetection(f.detection), ...preds[i] }));
+    const out: Face[] = [];
+    for (let i = 0; i < faces.length; i++) {
+      const upright = await this.detector.uprightKeypoints(image, faces[i].detection);
+      out.push(faceRecord(faces[i].detection, faces[i].aligned.crop, preds[i], upright ?? undefined));
+    }
+    return out;
   }
 
   /**
