@@ -176,6 +176,12 @@ describeShared('web app in Chromium (e2e)', ['data/photos/expected.json'], ([exp
       for (const f of node.faces) {
         const best = Math.max(0, ...b.faces.map((g) => iou(f.box, g.box)));
         expect(best, `${name} face at ${JSON.stringify(f.box)}`).toBeGreaterThan(0.85);
+        // Pose and quality come with every face, close to Node's (canvas resampling moves the keypoints a little).
+        const g = b.faces.reduce((x, y) => (iou(f.box, y.box) > iou(f.box, x.box) ? y : x));
+        expect(g.pose && g.quality, `${name}: pose and quality in the browser record`).toBeTruthy();
+        expect(Math.abs(g.pose!.roll - f.pose!.roll), `${name} roll`).toBeLessThan(5);
+        expect(Math.abs(g.pose!.yaw - f.pose!.yaw), `${name} yaw`).toBeLessThan(8);
+        expect(Math.abs(g.quality!.eye_distance - f.quality!.eye_distance) / f.quality!.eye_distance, `${name} eye distance`).toBeLessThan(0.1);
       }
     }
   });
@@ -219,6 +225,7 @@ describeShared('web app in Chromium (e2e)', ['data/photos/expected.json'], ([exp
       await page.waitForSelector(`#face-panel[data-path$="/${name}"] ol.attributes li`);
       const rows = await page.$$eval('#face-panel ol.attributes li', (lis) => lis.map((li) => ({ name: (li as HTMLElement).dataset.attribute!, yes: (li as HTMLElement).dataset.decision === 'true', p: Number(li.querySelector('.prob')!.textContent!.replace('%', '')) })));
       expect(rows).toHaveLength(40);
+      expect(await page.textContent('#face-panel .pose-quality')).toMatch(/^yaw -?\d+° · pitch -?\d+° · roll -?\d+°eyes \d+ px apart · sharpness [\d.]+ · /);
       for (let i = 1; i < rows.length; i++) expect(rows[i].p).toBeLessThanOrEqual(rows[i - 1].p);
       if (!SHIPPED_MODEL) continue; // a stand-in model's decisions mean nothing
       const { strict, known, borderline } = splitKnownErrors(name, exp.attributes);

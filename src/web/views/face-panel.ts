@@ -1,5 +1,5 @@
 /**
- * The face panel beside the gallery: the selected face's thumbnail, detector score and its 40 attributes
+ * The face panel beside the gallery: the selected face's thumbnail, detector score, head pose and quality, and its 40 attributes
  * sorted by probability, with the decision threshold as a tick. Clicking an attribute adds it to the
  * gallery's filter (event `filter-add`).
  */
@@ -38,6 +38,16 @@ function renderFacePanel(): void {
   const text = document.createElement('div');
   text.innerHTML = `<h2>Face ${selectedFace!.face + 1} of ${p.result!.faces.length}</h2><p class="note"></p><p class="note">detector score ${f.score.toFixed(2)}</p>`;
   text.querySelector('.note')!.textContent = p.path;
+  const pq = poseQualityText(f);
+  if (pq) {
+    const q = document.createElement('p');
+    q.className = 'note pose-quality';
+    q.textContent = pq.pose;
+    if (pq.pose && pq.quality) q.append(document.createElement('br'));
+    q.append(pq.quality);
+    q.title = 'Head pose in degrees (yaw + = nose to the photo\'s right, pitch + = chin up, roll + = clockwise; pitch is coarse) and image quality: eye distance in photo pixels, sharpness 0-64, brightness and contrast 0-1, clipped share. See docs/quality.md.';
+    text.append(q);
+  }
   head.append(thumb, text);
   const list = document.createElement('ol');
   list.className = 'attributes';
@@ -95,4 +105,20 @@ function drawFaceThumb(canvas: HTMLCanvasElement, img: HTMLImageElement, f: Face
   };
   if (img.complete) draw();
   else img.addEventListener('load', draw, { once: true });
+}
+
+/**
+ * The face's pose and quality in words, e.g. pose "yaw -34° · pitch 1° · roll 7°" and quality "eyes 93 px apart ·
+ * sharpness 0.36 · brightness 0.45 · contrast 0.15 · clipped 0%"; empty strings for records without them (written
+ * before issue 14), null when both are missing.
+ */
+export function poseQualityText(f: Face): { pose: string; quality: string } | null {
+  if (!f.pose && !f.quality) return null;
+  const deg = (v: number) => `${Math.round(v) + 0}°`; // + 0: no "-0°"
+  const pose = f.pose ? `yaw ${deg(f.pose.yaw)} · pitch ${deg(f.pose.pitch)} · roll ${deg(f.pose.roll)}` : '';
+  const q = f.quality;
+  const quality = q
+    ? `eyes ${q.eye_distance.toFixed(0)} px apart · sharpness ${q.sharpness.toFixed(2)} · brightness ${q.brightness.toFixed(2)} · contrast ${q.contrast.toFixed(2)} · clipped ${(100 * q.clipped).toFixed(0)}%`
+    : '';
+  return { pose, quality };
 }
