@@ -13,11 +13,13 @@ export function registerDrawCommand(program: Command): void {
     .argument('<photo>', 'one photo file')
     .requiredOption('-o, --out <file.png>', 'output PNG (must end in .png; an existing file is replaced only with --overwrite)')
     .option('--overwrite', 'replace an existing --out file')
+    .option('--pose-axes', 'draw each face\'s head-pose axes from the nose tip (red x, green y, blue z = where the nose points)')
     .addOption(new Option('--top <n>', 'attributes to print per face (most probable positive decisions; 0: boxes and scores only)').argParser(parseNonNegativeInt).default(4))
     .addHelpText('after', `
-Keypoint colours: eyes cyan, nose yellow, mouth pink, ear tragions green.
+Keypoint colours: eyes cyan, nose yellow, mouth pink, ear tragions green. Box lines and keypoint dots are
+sized to each face (not to the photo), so small faces in large photos stay visible.
 Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`);
-  addPipelineOptions(cmd).action(async (photo: string, opts: PipelineCliOptions & { out: string; top: number; overwrite?: boolean }) => {
+  addPipelineOptions(cmd).action(async (photo: string, opts: PipelineCliOptions & { out: string; top: number; overwrite?: boolean; poseAxes?: boolean }) => {
     if (extname(opts.out).toLowerCase() !== '.png') throw new Error(`--out ${opts.out}: the overlay is a PNG; give a file name ending in .png`);
     if (resolve(opts.out) === resolve(photo)) throw new Error(`--out ${opts.out} is the input photo; refusing to overwrite it`);
     refuseExistingOutput(opts.out, { replace: opts.overwrite, remedy: 'add --overwrite to replace it' });
@@ -29,7 +31,7 @@ Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`
       return;
     }
     const image = await decodeImageFile(photo, tagger.options);
-    await writeFile(opts.out, await renderOverlay(image, rec.faces, { topAttributes: opts.top }));
+    await writeFile(opts.out, await renderOverlay(image, rec.faces, { topAttributes: opts.top, poseAxes: opts.poseAxes }));
     process.stderr.write(`facetally draw: ${plural(rec.faces.length, 'face')} → ${opts.out}\n`);
   });
 }
