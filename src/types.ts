@@ -58,6 +58,11 @@ export interface Face extends Detection {
   pose?: HeadPose;
   /** Image quality of the face (see {@link FaceQuality}); written by every pipeline since issue 14. */
   quality?: FaceQuality;
+  /**
+   * Set only when a quality rule was given (`--quality`, `--min-eye-distance`, …) and the face fails it: the
+   * reasons, e.g. `["min-eye-distance: 8.2 < 11"]` (see `src/quality/filter.ts`). The face stays in the record.
+   */
+  excluded?: string[];
   attributes: AttributeScores;
   decisions: AttributeDecisions;
 }

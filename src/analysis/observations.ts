@@ -3,7 +3,8 @@
  * input summary. Pure (no file system), so the CLI (`inputs.ts`) and the web app share it.
  */
 
-import type { PhotoResult } from '../types.js';
+import { qualityExclusions, type QualityRule } from '../quality/filter.js';
+import type { FaceQuality, HeadPose, PhotoResult } from '../types.js';
 import type { FaceObservation } from './compare.js';
 
 /** A problem with the user's input (exit code 1 in the CLI). */
@@ -31,6 +32,13 @@ export interface InputSummary {
   faces: Record<string, number>;
   /** Faces dropped for a detector score below minScore. */
   lowScoreFaces: number;
+  /**
+   * Faces per group left out by the quality rule (each face once, whatever the number of reasons); empty when no
+   * rule was given.
+   */
+  qualityExcluded: Record<string, number>;
+  /** Per group, per filter (e.g. "min-eye-distance"): faces that failed it (a face failing two filters counts in both). */
+  qualityExcludedBy: Record<string, Record<string, number>>;
   /** Unreadable photos: path and error message. */
   errors: { path: string; code: string; message: string }[];
 }
@@ -44,8 +52,12 @@ export interface InputSummary {
  * @param minScore faces with a detector score below this are left out
  * @param labelsOf hand labels of face `face` (index in the record) of a photo, if any (two-phase estimation)
  * @param clusterColumn manifest column whose value is each face's cluster (`--cluster`)
- * @throws UsageError when the attribute of `--split-by-attribute` is missing from a face's decisions, or a photo has
- *   no value in `clusterColumn`
+ * @param rule quality filters (see `src/quality/filter.ts`); faces that fail them are left out and counted per
+ *   group and filter
+ * @returns the observations, the summary, and the pose, quality and detector score of every kept face (for the
+ *   report's quality section; faces of records without them are not listed)
+ * @throws UsageError when the attribute of `--split-by-attribute` is missing from a face's decisions, a photo has
+ *   no value in `clusterColumn`, or a rule is given and a face record has no quality or pose
  */
 export function toObservations(
   photos: readonly { photo: PhotoResult; assignment: Assignment }[],
@@ -54,10 +66,12 @@ export function toObservations(
   groups: readonly string[],
   labelsOf?: (photo: PhotoResult, face: number) => Record<string, boolean> | undefined,
   clusterColumn?: string,
-): { faces: FaceObservation[]; summary: InputSummary } {
+  rule?: QualityRule,
+): { faces: FaceObservation[]; summary: InputSummary; measured: { group: string; quality: FaceQuality; pose: HeadPose; score: number }[] } {
   const zero = () => Object.fromEntries(groups.map((g) => [g, 0])) as Record<string, number>;
-  const summary: InputSummary = { photos: zero(), unreadable: zero(), faces: zero(), lowScoreFaces: 0, errors: [] };
+  const summary: InputSummary = { photos: zero(), unreadable: zero(), faces: zero(), lowScoreFaces: 0, qualityExcluded: {}, qualityExcludedBy: {}, errors: [] };
   const faces: FaceObservation[] = [];
+  const measured: { group: string; quality: FaceQuality; pose: HeadPose; score: number }[] = [];
   for (const { photo, assignment } of photos) {
     const g = assignment.group;
     summary.photos[g] = (summary.photos[g] ?? 0) + 1;
@@ -70,6 +84,20 @@ export function toObservations(
       if (typeof face.score === 'number' && face.score < minScore) {
         summary.lowScoreFaces++;
         continue;
+      }
+      if (rule) {
+        let why;
+        try {
+          why = qualityExclusions(face, rule);
+        } catch (err) {
+          throw new UsageError(`${photo.path}: ${(err as Error).message}`);
+        }
+        if (why.length) {
+          summary.qualityExcluded[g] = (summary.qualityExcluded[g] ?? 0) + 1;
+          const by = (summary.qualityExcludedBy[g] ??= {});
+          for (const w of why) by[w.filter] = (by[w.filter] ?? 0) + 1;
+          continue;
+        }
       }
       let level: string | null = null;
       if (factor.kind === 'column') {
@@ -89,7 +117,8 @@ export function toObservations(
         obs.cluster = c;
       }
       faces.push(obs);
+      if (face.quality && face.pose) measured.push({ group: g, quality: face.quality, pose: face.pose, score: face.score });
     }
   }
-  return { faces, summary };
+  return { faces, summary, measured };
 }

@@ -4,9 +4,10 @@ import { MIN_BOOTSTRAP_REPLICATES } from '../analysis/compare.js';
 import { UsageError } from '../analysis/inputs.js';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
 import { runCompare } from '../report/run-compare.js';
-import { addPipelineOptions, parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, addQualityOptions, parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
+import { resolveQualityRule } from '../quality/filter.js';
 
-interface CompareCliOptions extends PipelineCliOptions {
+interface CompareCliOptions extends PipelineCliOptions, QualityCliOptions {
   manifest?: string;
   results?: string;
   validationLabels?: string;
@@ -79,6 +80,10 @@ Groups:
   facetally compare --results tags.jsonl --manifest groups.csv
   facetally compare --results tags.jsonl DIR_A DIR_B   group = the folder a recorded photo lies in
 Faces are the unit: a photo with three faces contributes three faces to its group.
+Quality: the report has a section with each group's face quality and pose (quartiles, Kruskal–Wallis test) and
+  warns when the groups' quality differs enough to change the model's accuracy by a point or more. With
+  --quality default (or --min-eye-distance, --min-sharpness, --max-yaw, --min/--max-brightness) faces that fail
+  are left out, and the report says how many each group lost to each filter. See docs/quality.md.
 
 For every group (and every level of --by / --split-by-attribute) and each of the 40 attributes:
   n faces, count, prevalence with a Wilson score interval; the Rogan–Gladen corrected prevalence with a
@@ -109,7 +114,9 @@ Examples:
   facetally compare --results tags.jsonl photos/1990s photos/2020s --validation-labels to-label/to-label.csv
   facetally compare --results tags.jsonl --manifest groups.csv --cluster person`,
     );
+  addQualityOptions(cmd, 'left out of the comparison and counted per group');
   addPipelineOptions(cmd).action(async (folders: string[], opts: CompareCliOptions) => {
+    const quality = resolveQualityRule(opts);
     const log = opts.quiet ? undefined : (m: string) => process.stderr.write(`facetally compare: ${m}\n`);
     const sidecar = opts.correction ? resolve(opts.model ?? DEFAULT_MODEL_DIR, 'attributes.json') : null;
     try {
@@ -122,6 +129,7 @@ Examples:
         by: opts.by,
         splitByAttribute: opts.splitByAttribute,
         minScore: opts.minScore,
+        quality,
         out: opts.out,
         overwrite: opts.overwrite,
         sidecar,

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cropFiles } from '../pipeline/crop.js';
-import { addPipelineOptions, plural, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, addQualityOptions, plural, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
+import { resolveQualityRule } from '../quality/filter.js';
 import { createProgress } from './progress.js';
 import { countPhotos } from './tag.js';
 
@@ -24,13 +25,16 @@ export function registerCropCommand(program: Command): void {
       'after',
       `
 Output: OUT/<path relative to the input folder>__face<i>.png (face 0 = highest detector score) and
-OUT/crops.jsonl, one line per crop: {"crop", "source", "face", "score", "box": {"x","y","width","height"}}
+OUT/crops.jsonl, one line per crop: {"crop", "source", "face", "score", "box": {"x","y","width","height"}, "pose", "quality"}
 ("face" and "box" are those of faces[face] in \`facetally tag\`'s record of the same photo and settings); unreadable photos go to OUT/errors.jsonl
 (with --shard K/N the two files are crops.shardK.jsonl and errors.shardK.jsonl). A folder that already holds a
 non-empty manifest or error list is refused unless --overwrite.
+Quality filters (--quality default, --min-eye-distance, ...): faces that fail get no crop and a line in
+OUT/excluded.jsonl with the reasons. See docs/quality.md.
 Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
     );
-  addPipelineOptions(cmd, { hideModel: true }).action(async (inputs: string[], opts: PipelineCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean; overwrite?: boolean }) => {
+  addQualityOptions(cmd, 'no crop; listed in excluded.jsonl');
+  addPipelineOptions(cmd, { hideModel: true }).action(async (inputs: string[], opts: PipelineCliOptions & QualityCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean; overwrite?: boolean }) => {
     // Crops come from detection and alignment only; accepting --model silently would suggest it changed them.
     if (opts.model !== undefined) throw new InvalidArgumentError('crop does not run the attribute model, so --model has no effect here; leave it out');
     const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs) : undefined;
@@ -39,10 +43,11 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       ...toTagOptions(opts),
       shard: opts.shard,
       overwrite: opts.overwrite,
+      quality: resolveQualityRule(opts),
       onPhoto: (p) => progress.tick({ faces: p.faces, error: !!p.error }),
     });
     progress.stop();
-    process.stderr.write(`facetally crop: ${plural(res.photos, 'photo')}, ${plural(res.faces, 'face')}, ${res.errors} unreadable\n`);
+    process.stderr.write(`facetally crop: ${plural(res.photos, 'photo')}, ${plural(res.faces, 'face')}, ${res.errors} unreadable${res.excluded ? `, ${plural(res.excluded, 'face')} left out by the quality rule (excluded.jsonl)` : ''}\n`);
     if (res.errors > 0) process.exitCode = 2;
   });
 }

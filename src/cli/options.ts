@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_QUALITY_RULE, describeRule, type QualityRule } from '../quality/filter.js';
 
 /** commander parser for a number in [0, 1]. */
 export function parseUnit(v: string): number {
@@ -42,6 +43,33 @@ export function addPipelineOptions(cmd: Command, o: { hideModel?: boolean } = {}
     .addOption(new Option('--max-pixels <megapixels>', 'refuse photos larger than this many megapixels').argParser(parsePositive).default(100))
     .addOption(new Option('--model <dir>', 'attribute model folder (attributes.json + ONNX); default: the shipped model').hideHelp(!!o.hideModel))
     .addOption(new Option('--threads <n>', 'onnxruntime threads per model').argParser(parsePositiveInt).default(1));
+}
+
+/** The quality filters' CLI options (tag, compare, crop); see {@link addQualityOptions}. */
+export interface QualityCliOptions extends QualityRule {
+  quality?: string;
+}
+
+/**
+ * Add the quality filters: `--quality default|none`, `--min-eye-distance PX`, `--min-sharpness S`, `--max-yaw DEG`,
+ * `--min-brightness B`, `--max-brightness B` (see `src/quality/filter.ts` and docs/quality.md). `what` says what
+ * happens to a face left out.
+ */
+export function addQualityOptions(cmd: Command, what: string): Command {
+  return cmd
+    .addOption(new Option('--quality <rule>', `quality rule: "default" = the measured rule (${describeRule(DEFAULT_QUALITY_RULE)}, see docs/quality.md); explicit bounds below replace its own`).choices(['default', 'none']))
+    .addOption(new Option('--min-eye-distance <px>', `leave out faces whose eyes are fewer than PX photo pixels apart (${what})`).argParser(parsePositive))
+    .addOption(new Option('--min-sharpness <s>', `leave out faces less sharp than S (Laplacian variance / intensity variance on the aligned crop, 0-64; ${what})`).argParser(parsePositive))
+    .addOption(new Option('--max-yaw <deg>', `leave out faces turned more than DEG degrees left or right (${what})`).argParser(parseYaw))
+    .addOption(new Option('--min-brightness <b>', `leave out faces darker than B (mean gray level 0-1; ${what})`).argParser(parseUnit))
+    .addOption(new Option('--max-brightness <b>', `leave out faces brighter than B (mean gray level 0-1; ${what})`).argParser(parseUnit));
+}
+
+/** commander parser for a yaw bound in degrees, (0, 90]. */
+export function parseYaw(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n <= 90)) throw new InvalidArgumentError(`expected degrees in (0, 90] but received "${v}"`);
+  return n;
 }
 
 /** Options shared by every command that runs the detector. */

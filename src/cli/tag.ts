@@ -8,13 +8,14 @@ import { defaultWorkers, tagFilesParallel, type HashedRecord, type TaggingBacken
 import { hasRecord, LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
 import { RecordFormatter, refuseInputAsOutput } from '../pipeline/output.js';
 import { runProvenance } from '../pipeline/provenance.js';
-import { addPipelineOptions, parsePositiveInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, addQualityOptions, parsePositiveInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
+import { DEFAULT_QUALITY_RULE, describeRule, markExcluded, resolveQualityRule } from '../quality/filter.js';
 import { createProgress } from './progress.js';
 
 /** The extensions named in the "no photos found" message: the photo formats (an .svg is listed, then refused as unsupported). */
 const PHOTO_EXTENSIONS_SHOWN = [...IMAGE_EXTENSIONS].filter((e) => e !== '.svg').join(' ');
 
-interface TagCliOptions extends PipelineCliOptions {
+interface TagCliOptions extends PipelineCliOptions, QualityCliOptions {
   out?: string;
   format: 'jsonl' | 'csv';
   quiet?: boolean;
@@ -45,6 +46,8 @@ async function write(stream: NodeJS.WritableStream, text: string): Promise<void>
 export class TagSummary {
   photos = 0;
   faces = 0;
+  /** Faces marked `excluded` by the quality rule. */
+  excluded = 0;
   duplicates = 0;
   readonly errorsByCode = new Map<string, number>();
   private readonly start = Date.now();
@@ -59,6 +62,7 @@ export class TagSummary {
   add(rec: HashedRecord): void {
     this.photos++;
     this.faces += rec.faces.length;
+    for (const f of rec.faces) if (f.excluded) this.excluded++;
     if (rec.duplicate_of) this.duplicates++;
     if (rec.error) this.errorsByCode.set(rec.error.code, (this.errorsByCode.get(rec.error.code) ?? 0) + 1);
   }
@@ -83,6 +87,7 @@ export class TagSummary {
     let text =
       `facetally tag: ${plural(this.photos, 'photo')}, ${plural(this.faces, 'face')}, ${plural(this.errors, 'error')}, ${plural(this.duplicates, 'duplicate')}` +
       ` in ${s.toFixed(1)} s, ${loading.toFixed(1)} s of it loading models (${rate.toFixed(1)} photos/s, ${plural(workers, 'worker')})\n`;
+    if (this.excluded) text += `  quality rule: ${plural(this.excluded, 'face')} marked "excluded" (kept in the output with the reason)\n`;
     if (resumed) {
       text += `  resumed: ${plural(resumed.records, 'photo was', 'photos were')} already in the output${resumed.droppedBytes ? `; a torn last line (${resumed.droppedBytes} bytes) was dropped` : ''}\n`;
     }
@@ -129,6 +134,10 @@ JSON line per photo, in listing order:
   "provenance" (every record's last field; the last columns of every CSV row) names the facetally version, the
   models by file hash and every setting that changes results; "cwd" is the folder relative paths start from.
 CSV: one row per face; landmark columns right_eye_x, right_eye_y, ..., left_ear_tragion_y.
+Quality filters (--quality default, --min-eye-distance, --min-sharpness, --max-yaw, --max-roll,
+  --min/--max-brightness): a face that fails them stays in its record with
+  "excluded": ["min-eye-distance: 8.2 < 14", ...] (CSV column "excluded");
+  --quality default is ${describeRule(DEFAULT_QUALITY_RULE)}.
 Interrupted runs: records are appended one complete line at a time; rerun the same command with --resume
   (needs --out and --format jsonl; works from any folder) and each photo ends up in the file exactly once.
   --resume refuses a file made with other settings, another model or another facetally version, naming them.
@@ -140,7 +149,9 @@ Progress: a bar on a terminal; otherwise a line every 30 s (FACETALLY_PROGRESS_S
 Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error;
   130 interrupted (Ctrl-C): the records written so far are complete; continue with --resume.`,
     );
+  addQualityOptions(cmd, 'kept in the output, marked "excluded" with the reason');
   addPipelineOptions(cmd).action(async (inputs: string[], opts: TagCliOptions) => {
+    const rule = resolveQualityRule(opts);
     if (opts.resume && !opts.out) throw new Error('--resume needs --out FILE (the output of the run to continue)');
     if (opts.resume && opts.format !== 'jsonl') throw new Error('--resume works with --format jsonl only (a CSV row is a face, not a photo)');
     const maxWorkers = 4 * availableParallelism();
@@ -232,7 +243,8 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
           })
         : tagFilesParallel(inputs, { ...tagOptions, workers: opts.workers, skip, firstByHash: resumed?.firstByHash, onReady });
       let first = true;
-      for await (const rec of records) {
+      for await (const tagged of records) {
+        const rec = markExcluded(tagged, rule);
         if (first) {
           first = false;
           await emit(formatter!.header());

@@ -1,7 +1,8 @@
 import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import sharp from 'sharp';
-import type { Box, PhotoError } from '../types.js';
+import type { Box, FaceQuality, HeadPose, PhotoError } from '../types.js';
+import { formatExclusion, qualityExclusions, type QualityRule } from '../quality/filter.js';
 import { roundDetection } from './records.js';
 import { listPhotos } from './files.js';
 import { outputFolderProblem } from './out-dir.js';
@@ -19,6 +20,10 @@ export interface CropManifestLine {
   score: number;
   /** The face box in pixels of the oriented photo, rounded to 0.01 px as in `tag` (joins a crop to its record). */
   box: Box;
+  /** Head pose in degrees (see docs/quality.md). */
+  pose: HeadPose;
+  /** Quality of the face (see docs/quality.md). */
+  quality: FaceQuality;
 }
 
 /** Options of {@link cropFiles}. */
@@ -27,6 +32,11 @@ export interface CropOptions extends TagOptions {
   shard?: { index: number; count: number };
   /** Called after each photo. */
   onPhoto?: (info: { path: string; faces: number; error: PhotoError | null }) => void;
+  /**
+   * Quality filters: faces that fail get no crop and a line in `excluded.jsonl` (`{"source", "face", "score", "pose",
+   * "quality", "excluded": [reasons]}`) instead of `crops.jsonl`.
+   */
+  quality?: QualityRule;
   /**
    * Start the manifest and error list again when `outDir` already holds non-empty ones from an earlier run (its
    * crops of the same names are replaced, others stay). Default false: such a folder is refused.
@@ -54,18 +64,19 @@ const faceFile = (stem: string, face: number): string => `${stem}__face${face}.p
  * by {@link cropName}; when two input roots hold the same relative path, the later photo's crops get `~2`, `~3`, …
  * after the photo name (`p.png~2__face0.png`), so no crop is overwritten.
  * Runs exactly the decode → detect → align code that `tag` runs.
- * @returns counts of photos, faces, and photos with errors.
+ * @returns counts of photos, faces cropped, photos with errors, and faces left out by the quality rule.
  * @throws Error naming the path, before any model loads or file is written, when `outDir` is a file, or holds a
  * non-empty manifest or error list of an earlier run and `overwrite` is not set (nothing already written is lost),
  * or cannot be created or written (permission denied, read-only file system, a file in the path).
  */
-export async function cropFiles(inputs: readonly string[], outDir: string, options: CropOptions = {}): Promise<{ photos: number; faces: number; errors: number }> {
+export async function cropFiles(inputs: readonly string[], outDir: string, options: CropOptions = {}): Promise<{ photos: number; faces: number; errors: number; excluded: number }> {
   const suffix = options.shard && options.shard.count > 1 ? `.shard${options.shard.index}` : '';
   const manifest = join(outDir, `crops${suffix}.jsonl`);
   const errorsFile = join(outDir, `errors${suffix}.jsonl`);
+  const excludedFile = join(outDir, `excluded${suffix}.jsonl`);
   const outStat = await stat(outDir).catch(() => null);
   if (outStat && !outStat.isDirectory()) throw new Error(`--out ${outDir} is a file; give a folder for the crops`);
-  for (const f of [manifest, errorsFile]) {
+  for (const f of options.quality ? [manifest, errorsFile, excludedFile] : [manifest, errorsFile]) {
     const st = await stat(f).catch(() => null);
     if (st && st.size > 0 && !options.overwrite) {
       throw new Error(`${f} already exists (${st.size} bytes) from an earlier crop run; add --overwrite to start its manifest again (crops of the same names are replaced), or give another --out folder`);
@@ -78,7 +89,8 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
   await mkdir(outDir, { recursive: true });
   await writeFile(manifest, '');
   await writeFile(errorsFile, '');
-  let photos = 0, faces = 0, errors = 0, i = -1;
+  if (options.quality) await writeFile(excludedFile, '');
+  let photos = 0, faces = 0, errors = 0, excluded = 0, i = -1;
   // Photos of different input roots can have the same relative path (`a/p.png`, `b/p.png` -> `p.png`): the
   // second and later get `~2`, `~3`, ... so that no crop overwrites another (the manifest names the source).
   const stemOwner = new Map<string, string>();
@@ -101,19 +113,29 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
       try {
         const det = await tagger.detectFile(item.path);
         const lines: string[] = [];
+        const left: string[] = [];
         const stem = det.faces.length ? uniqueStem(item.path, item.root) : '';
         for (const [k, f] of det.faces.entries()) {
+          const measured = await tagger.measureFace(det.image, f);
+          const score = Math.round(f.detection.score * 1e4) / 1e4;
+          const why = options.quality ? qualityExclusions(measured, options.quality) : [];
+          if (why.length) {
+            left.push(JSON.stringify({ source: item.path, face: k, score, ...measured, excluded: why.map(formatExclusion) }));
+            continue;
+          }
           const name = faceFile(stem, k);
           const file = join(outDir, name);
           await mkdir(dirname(file), { recursive: true });
           const c = f.aligned.crop;
           await sharp(c.data, { raw: { width: c.width, height: c.height, channels: 3 } }).png().toFile(file);
           const d = roundDetection(f.detection);
-          const line: CropManifestLine = { crop: name, source: item.path, face: k, score: d.score, box: d.box };
+          const line: CropManifestLine = { crop: name, source: item.path, face: k, score: d.score, box: d.box, ...measured };
           lines.push(JSON.stringify(line));
         }
         if (lines.length) await appendFile(manifest, lines.join('\n') + '\n');
-        n = det.faces.length;
+        if (left.length) await appendFile(excludedFile, left.join('\n') + '\n');
+        n = lines.length;
+        excluded += left.length;
       } catch (err) {
         error = errorRecord(item.path, err).error;
       }
@@ -125,5 +147,5 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
     faces += n;
     options.onPhoto?.({ path: item.path, faces: n, error });
   }
-  return { photos, faces, errors };
+  return { photos, faces, errors, excluded };
 }

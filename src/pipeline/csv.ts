@@ -2,8 +2,11 @@ import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { LANDMARK_NAMES, type FaceQuality, type PhotoResult } from '../types.js';
 import { provenanceCsvCells, provenanceCsvHeader, type Provenance } from './provenance.js';
 
-/** The pose and quality columns of `tag --format csv`, after the keypoints (empty for records without them). */
-export const POSE_QUALITY_COLUMNS = ['yaw', 'pitch', 'roll', 'eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped'] as const;
+/**
+ * The pose and quality columns of `tag --format csv`, after the keypoints (empty for records without them), and
+ * `excluded`: the reasons a quality rule left the face out, joined by "; " (empty when kept or without a rule).
+ */
+export const POSE_QUALITY_COLUMNS = ['yaw', 'pitch', 'roll', 'eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped', 'excluded'] as const;
 
 /** Quote a CSV field per RFC 4180 when it contains a comma, quote or line break. */
 export function csvField(v: string | number | boolean | null | undefined): string {
@@ -16,9 +19,9 @@ export function csvField(v: string | number | boolean | null | undefined): strin
  * Header of `tag --format csv`: photo columns (path, content hash, first path with the same bytes, size), face
  * geometry (box, then the six keypoints named as in {@link LANDMARK_NAMES}: `right_eye_x`, `right_eye_y`, …), head
  * pose (`yaw`, `pitch`, `roll`, degrees) and quality (`eye_distance` in source pixels, `sharpness`, `brightness`,
- * `contrast`, `clipped`; see {@link FaceQuality}), error code and message, each attribute's probability (`<name>`)
- * and decision (`<name>_decision`, 1 or 0), then the provenance columns (provenanceCsvHeader: `facetally_version`,
- * `model`, hashes, one column per setting).
+ * `contrast`, `clipped`; see {@link FaceQuality}), `excluded` (the quality rule's reasons), error code and message,
+ * each attribute's probability (`<name>`) and decision (`<name>_decision`, 1 or 0), then the provenance columns
+ * (provenanceCsvHeader: `facetally_version`, `model`, hashes, one column per setting).
  */
 export function tagCsvHeader(names: readonly string[] = CELEBA_ATTRIBUTES): string {
   const lm = LANDMARK_NAMES.flatMap((k) => [`${k}_x`, `${k}_y`]);
@@ -42,6 +45,7 @@ export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATT
       ...f.landmarks.flat(),
       ...(['yaw', 'pitch', 'roll'] as const).map((k) => f.pose?.[k] ?? ''),
       ...(['eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped'] as const).map((k) => f.quality?.[k] ?? ''),
+      csvField(f.excluded?.join('; ')),
       '', '',
       ...names.map((n) => f.attributes[n]?.toFixed(4) ?? ''),
       ...names.map((n) => (f.decisions[n] === undefined ? '' : f.decisions[n] ? 1 : 0)),

@@ -4,7 +4,9 @@ import { DEFAULT_MODEL_DIR, loadAttributeModel } from '../attributes/load-node.j
 import type { BlazeFaceDetector, DetectOptions } from '../detect/index.js';
 import { createDetector } from '../detect/load-node.js';
 import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
-import type { Detection, Face, PhotoResult } from '../types.js';
+import type { Detection, Face, FaceQuality, HeadPose, PhotoResult } from '../types.js';
+import { estimateHeadPose } from '../quality/pose.js';
+import { measureFaceQuality } from '../quality/measures.js';
 import { faceRecord, failureRecord } from './records.js';
 
 /** Options of the whole pipeline: decoding, detection, and which attribute model to use. */
@@ -60,6 +62,15 @@ export class Tagger {
   async detectImage(image: RgbImage): Promise<DetectedPhoto> {
     const detections = await this.detector.detect(image, this.options);
     return { image, faces: detections.map((detection) => ({ detection, aligned: alignFace(image, detection) })) };
+  }
+
+  /**
+   * Head pose (from the detector's upright second look, see `BlazeFaceDetector.uprightKeypoints`) and quality (from
+   * the aligned crop) of one detected face, as every face record carries them.
+   */
+  async measureFace(image: RgbImage, face: { detection: Detection; aligned: AlignedFace }): Promise<{ pose: HeadPose; quality: FaceQuality }> {
+    const upright = await this.detector.uprightKeypoints(image, face.detection);
+    return { pose: estimateHeadPose(upright ?? face.detection.landmarks), quality: measureFaceQuality(face.aligned.crop, face.detection.landmarks) };
   }
 
   /** Full analysis of decoded pixels: faces with their pose, quality and 40 attributes. @throws Error when no attribute model was loaded. */

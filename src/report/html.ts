@@ -8,6 +8,7 @@ import { MIN_YOUDEN_J, type AttributeComparison, type CompareResult, type Panel 
 import { CORRECTED_INTERVAL_METHOD } from '../analysis/rogan-gladen.js';
 import { panelLabel } from './charts.js';
 import type { CompareContext } from './tables.js';
+import { qualitySectionHtml } from './quality-html.js';
 
 /** A chart to embed: its title, the SVG markup and the file names written beside the report. */
 export interface ReportChart {
@@ -86,6 +87,7 @@ export function renderReport(result: CompareResult, context: CompareContext, cha
   notes.push(`Inputs: ${escapeHtml(context.mode)}${context.manifest ? `, manifest <code>${escapeHtml(context.manifest)}</code>` : ''}${context.results ? `, results <code>${escapeHtml(context.results)}</code>` : ''}.`);
   h.push(`<p class="note">${notes.join(' ')}</p>`);
   if (context.resultsProvenance) h.push(provenanceNote(context.resultsProvenance));
+  if (context.quality) h.push(qualitySectionHtml(context.quality, context.summary, context.qualityRule ?? null));
 
   // Two-phase estimates from the user's own labels come first: they rest on no assumption about the model's errors.
   if (result.twoPhase) h.push(twoPhaseSection(result, context, level));
@@ -263,6 +265,7 @@ th{background:#f6f6f6;font-weight:600}tr.sig td:nth-child(2),table.full tr.sig t
 table.rank td,table.full td{font-variant-numeric:tabular-nums}
 .corr{color:#777}.pair{color:#888;font-size:11px}
 .callout{background:#f4f8fc;border-left:4px solid #4c78a8;padding:10px 14px;margin:14px 0}
+.callout.warn{background:#fdf6ec;border-left-color:#e45756}
 figure{margin:18px 0}figcaption{font-weight:600;margin-bottom:6px}.files{font-weight:400;font-size:12px;margin-left:8px}
 .chart{overflow-x:auto}.chart svg{max-width:none;height:auto}
 details{margin:8px 0}summary{cursor:pointer;font-weight:600}

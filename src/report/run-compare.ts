@@ -14,6 +14,8 @@ import type { ValidationCounts } from '../analysis/rogan-gladen.js';
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { parseSidecar } from '../attributes/sidecar.js';
 import type { Provenance } from '../pipeline/provenance.js';
+import { qualitySection } from '../analysis/quality.js';
+import { describeRule, type QualityRule } from '../quality/filter.js';
 import { chartPlan } from './charts.js';
 import { outputFolderProblem } from '../pipeline/out-dir.js';
 import { collectGroupRecords, type Tagger } from './records.js';
@@ -35,6 +37,8 @@ export interface RunCompareOptions {
   splitByAttribute?: string;
   /** Leave out faces with a detector score below this (default 0). */
   minScore?: number;
+  /** Quality filters (`--quality default`, `--min-eye-distance`, …); faces that fail them are left out and counted. */
+  quality?: QualityRule;
   out: string;
   /** Replace the report of an earlier run in `out` (default false: such a folder is refused). */
   overwrite?: boolean;
@@ -141,7 +145,13 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   const resultsProvenance = o.results ? collectProvenance(assigned.map((a) => a.photo)) : null;
 
   const labelsOf = o.validationLabels && labelFile ? matchLabels(o.validationLabels, labelFile.rows, assigned, minScore) : undefined;
-  const { faces, summary } = toObservations(assigned, factor, minScore, groups, labelsOf, o.cluster);
+  const { faces, summary, measured } = toObservations(assigned, factor, minScore, groups, labelsOf, o.cluster, o.quality);
+  if (o.quality) {
+    for (const g of groups) {
+      const lost = summary.qualityExcluded[g] ?? 0;
+      if (lost) log(`quality rule: group "${g}" lost ${lost} face(s) (${Object.entries(summary.qualityExcludedBy[g] ?? {}).map(([f, n]) => `${f} ${n}`).join(', ')})`);
+    }
+  }
   // A group without faces makes every comparison with it empty: worth a warning even when progress is quiet.
   for (const g of groups) if ((summary.faces[g] ?? 0) === 0) (o.warn ?? log)(`warning: group "${g}" has no faces (${summary.photos[g] ?? 0} photos)`);
   log(`comparing ${faces.length} faces in ${groups.length} groups`);
@@ -169,6 +179,8 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
     model,
     correctionOff,
     summary,
+    qualityRule: o.quality ? describeRule(o.quality) : null,
+    quality: measured.length ? qualitySection(measured, groups) : null,
     missing,
     created: new Date().toISOString(),
     resultsProvenance,

@@ -5,6 +5,7 @@ import type { Provenance } from '../pipeline/provenance.js';
 
 import type { CompareResult } from '../analysis/compare.js';
 import type { InputSummary } from '../analysis/inputs.js';
+import type { QualitySection } from '../analysis/quality.js';
 
 /** Context of a run, written beside the statistics. */
 export interface CompareContext {
@@ -23,6 +24,10 @@ export interface CompareContext {
   /** Why the correction is off, when it is. */
   correctionOff: string | null;
   summary: InputSummary;
+  /** The quality rule that filtered faces, as CLI options (e.g. "--min-eye-distance 11 …"), or null. */
+  qualityRule?: string | null;
+  /** Per group: quality and pose distributions, tests, expected accuracy change (null when no face has them). */
+  quality?: QualitySection | null;
   /** Photos listed in the manifest that were absent from the results. */
   missing: string[];
   created: string;

@@ -6,8 +6,10 @@
  * no eval), so the report stays self-contained and offline.
  */
 
-import { compareGroups, type CompareResult, type FaceObservation } from '../analysis/compare.js';
-import { toObservations, type InputSummary, type SecondFactor } from '../analysis/observations.js';
+import { compareGroups, type CompareResult } from '../analysis/compare.js';
+import { toObservations, type SecondFactor } from '../analysis/observations.js';
+import { qualitySection } from '../analysis/quality.js';
+import { describeRule, type QualityRule } from '../quality/filter.js';
 import type { Sidecar } from '../attributes/sidecar.js';
 import { chartPlan } from '../report/charts.js';
 import { renderReport, type ReportChart } from '../report/html.js';
@@ -34,6 +36,8 @@ export interface WebCompareRequest {
   seed?: number;
   /** Attributes in the "differ most" chart (default 10). */
   top?: number;
+  /** Quality filters (as `--quality default`, `--min-eye-distance`, …); faces that fail are left out and counted. */
+  quality?: QualityRule | null;
 }
 
 /** Everything the comparison view shows and offers for download. */
@@ -52,10 +56,15 @@ export interface WebCompareOutput {
  * (src/analysis/observations.ts). Photos without a group are left out; every face counts (no score floor).
  * @throws UsageError when `splitByAttribute` names an attribute missing from a face's decisions.
  */
-export function observationsFromPhotos(photos: readonly GroupedPhoto[], groups: readonly string[], splitByAttribute: string | null = null): { faces: FaceObservation[]; summary: InputSummary } {
+export function observationsFromPhotos(
+  photos: readonly GroupedPhoto[],
+  groups: readonly string[],
+  splitByAttribute: string | null = null,
+  quality?: QualityRule | null,
+): ReturnType<typeof toObservations> {
   const assigned = photos.flatMap((p) => (p.group === null ? [] : [{ photo: p.result, assignment: { group: p.group } }]));
   const factor: SecondFactor = splitByAttribute ? { kind: 'attribute', attribute: splitByAttribute } : { kind: 'none' };
-  return toObservations(assigned, factor, 0, groups);
+  return toObservations(assigned, factor, 0, groups, undefined, undefined, quality ?? undefined);
 }
 
 /**
@@ -66,7 +75,7 @@ export async function compareInBrowser(req: WebCompareRequest, sidecar: Sidecar 
   const groups = req.groups?.length ? [...req.groups] : [...new Set(req.photos.map((p) => p.group).filter((g): g is string => g !== null))];
   if (groups.length < 2) throw new RangeError(`expected at least two groups but found ${groups.length}${groups.length ? ` (${groups.join(', ')})` : ''}`);
   const split = req.splitByAttribute ?? null;
-  const { faces, summary } = observationsFromPhotos(req.photos, groups, split);
+  const { faces, summary, measured } = observationsFromPhotos(req.photos, groups, split, req.quality);
   const correction = (req.correction ?? true) && sidecar !== null;
   const result = compareGroups(faces, {
     groups,
@@ -86,6 +95,8 @@ export async function compareInBrowser(req: WebCompareRequest, sidecar: Sidecar 
     model: correction && sidecar ? { name: sidecar.model, sidecar: 'attributes.json', validationSplit: sidecar.validation.split, validationN: sidecar.validation.n } : null,
     correctionOff: correction ? null : sidecar ? 'The misclassification correction was turned off' : 'No model sidecar was available',
     summary,
+    qualityRule: req.quality ? describeRule(req.quality) : null,
+    quality: measured.length ? qualitySection(measured, groups) : null,
     missing: [],
     created: new Date().toISOString(),
     version,

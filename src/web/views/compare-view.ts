@@ -6,6 +6,7 @@
 import { CELEBA_ATTRIBUTES } from '../../attributes/names.js';
 import type { FromWorker } from '../protocol.js';
 import { downloadText } from '../dom.js';
+import { resolveQualityRule, type QualityRule } from '../../quality/filter.js';
 import { $, app, on, send } from '../state.js';
 
 let lastCompare: { html: string; csv: string; json: string } | null = null;
@@ -80,6 +81,22 @@ function updateGroupTable(): void {
   }
 }
 
+/** The quality rule of the controls (as the CLI's options), or null when they set none. @throws Error on a contradiction. */
+function qualityRuleFromControls(): QualityRule | null {
+  const num = (id: string) => {
+    const v = $<HTMLInputElement>(id).value.trim();
+    return v === '' ? undefined : Number(v);
+  };
+  return (
+    resolveQualityRule({
+      quality: $<HTMLSelectElement>('quality').value,
+      minEyeDistance: num('min-eye-distance'),
+      minSharpness: num('min-sharpness'),
+      maxYaw: num('max-yaw'),
+    }) ?? null
+  );
+}
+
 function runCompare(): void {
   const status = $('compare-status');
   status.classList.remove('error');
@@ -105,6 +122,7 @@ function runCompare(): void {
       groups: used,
       splitByAttribute: $<HTMLSelectElement>('split-by').value || null,
       correction: $<HTMLInputElement>('correction').checked,
+      quality: qualityRuleFromControls(),
     },
   });
 }

@@ -1,0 +1,15 @@
+/** A measure of {@link MeasuredRelation}: three quality measures and the absolute yaw. */
+export type RelationMeasure = 'eye_distance' | 'sharpness' | 'brightness' | 'abs_yaw';
+
+/**
+ * The measured relation between face quality and the attribute model's mean accuracy (scripts/quality-accuracy.ts,
+ * CelebA-HQ validation): for each measure, bins `[lo, hi)` (`hi` null = open) with the mean accuracy change
+ * `loss` (a fraction, ≤ 0 when accuracy falls; −0.02 = two points) of faces in the bin against the same faces
+ * undegraded (for `abs_yaw`: against all undegraded faces).
+ */
+export interface MeasuredRelation {
+  source: string;
+  /** Mean accuracy (fraction) of the undegraded faces. */
+  referenceAccuracy: number;
+  bins: Record<RelationMeasure, { lo: number; hi: number | null; n: number; loss: number }[]>;
+}
