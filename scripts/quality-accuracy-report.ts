@@ -36,14 +36,16 @@ export const BINS: Record<RelationMeasure, number[]> = {
   sharpness: [0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.045, 0.07, 0.1],
   brightness: [0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.75, 0.85],
   abs_yaw: [0, 10, 20, 30, 40, 50],
+  abs_roll: [0, 20, 40, 55, 70, 85],
 };
 /** The degradations whose faces each measure's relation is read from (plus the undegraded faces). */
-const FAMILY: Record<RelationMeasure, string[]> = { eye_distance: ['scale'], sharpness: ['blur'], brightness: ['exposure'], abs_yaw: [] };
+const FAMILY: Record<RelationMeasure, string[]> = { eye_distance: ['scale'], sharpness: ['blur'], brightness: ['exposure'], abs_yaw: [], abs_roll: ['rotate'] };
 const VALUE: Record<RelationMeasure, (r: FaceRow) => number> = {
   eye_distance: (r) => r.quality!.eye_distance,
   sharpness: (r) => r.quality!.sharpness,
   brightness: (r) => r.quality!.brightness,
   abs_yaw: (r) => Math.abs(r.pose!.yaw),
+  abs_roll: (r) => Math.abs(r.pose!.roll),
 };
 /** Bins with fewer faces are shown but not used to choose a bound. */
 const MIN_BIN = 25;
@@ -145,13 +147,21 @@ function chooseRule(s: SetSummary): Rule {
     if (br[i].delta >= -0.01) maxBrightness = br[i].hi ?? 1;
     else break;
   }
-  return { minEyeDistance: lowestGood(s.bins.eye_distance), minSharpness: lowestGood(s.bins.sharpness), maxYaw, minBrightness, maxBrightness };
+  // Roll: from 0 upwards, while each bin loses less than 1 point against the same faces upright.
+  let maxRoll = BINS.abs_roll[1];
+  for (const b of s.bins.abs_roll) {
+    if (b.n < MIN_BIN || b.hi === null) break;
+    if (b.delta >= -0.01) maxRoll = b.hi;
+    else break;
+  }
+  return { minEyeDistance: lowestGood(s.bins.eye_distance), minSharpness: lowestGood(s.bins.sharpness), maxYaw, maxRoll, minBrightness, maxBrightness };
 }
 
 interface Rule {
   minEyeDistance: number;
   minSharpness: number;
   maxYaw: number;
+  maxRoll: number;
   minBrightness: number;
   maxBrightness: number;
 }
@@ -161,7 +171,7 @@ function applyRule(rows: FaceRow[], rule: Rule) {
   const ref = new Map(rows.filter((r) => r.kind === 'none' && r.detected && full.has(r.file)).map((r) => [r.file, r]));
   const det = rows.filter((r) => r.detected && ref.has(r.file));
   const keep = (r: FaceRow) =>
-    r.quality!.eye_distance >= rule.minEyeDistance && r.quality!.sharpness >= rule.minSharpness && Math.abs(r.pose!.yaw) <= rule.maxYaw &&
+    r.quality!.eye_distance >= rule.minEyeDistance && r.quality!.sharpness >= rule.minSharpness && Math.abs(r.pose!.yaw) <= rule.maxYaw && Math.abs(r.pose!.roll) <= rule.maxRoll &&
     r.quality!.brightness >= rule.minBrightness && r.quality!.brightness <= rule.maxBrightness;
   const byKind = [...new Set(det.map((r) => r.kind))].map((kind) => {
     const here = det.filter((r) => r.kind === kind);
@@ -194,7 +204,8 @@ export function summarise(choose: FaceRow[], check: FaceRow[] | null, command: s
     source: `CelebA-HQ validation, ${a.images} faces degraded in ${a.settings.length - 1} settings (scripts/quality-accuracy.ts)`,
     referenceAccuracy: a.referenceAccuracy,
     bins: Object.fromEntries(
-      (Object.keys(BINS) as RelationMeasure[]).map((m) => [m, a.bins[m].map((x) => ({ lo: x.lo, hi: x.hi, n: x.n, loss: m === 'abs_yaw' ? x.accuracy - a.referenceAccuracy : x.delta }))]),
+      // Bins with fewer than MIN_BIN faces are too noisy to act on: their loss is recorded as 0 (unmeasured).
+      (Object.keys(BINS) as RelationMeasure[]).map((m) => [m, a.bins[m].map((x) => ({ lo: x.lo, hi: x.hi, n: x.n, loss: x.n < MIN_BIN ? 0 : m === 'abs_yaw' ? x.accuracy - a.referenceAccuracy : x.delta }))]),
     ) as MeasuredRelation['bins'],
   };
   const L: string[] = [];
@@ -213,9 +224,9 @@ export function summarise(choose: FaceRow[], check: FaceRow[] | null, command: s
   L.push('');
   L.push('### Accuracy against each measured quality (CelebA-HQ validation)');
   L.push('');
-  L.push('Faces binned by the quality the pipeline measured on the degraded photo (undegraded faces plus the degradation that moves the measure: downscaling for eye distance, blur for sharpness, exposure for brightness; |yaw| from the undegraded faces\' natural pose).');
+  L.push('Faces binned by the quality the pipeline measured on the degraded photo (undegraded faces plus the degradation that moves the measure: downscaling for eye distance, blur for sharpness, exposure for brightness, rotation for |roll|; |yaw| from the undegraded faces\' natural pose).');
   L.push('');
-  const names: Record<RelationMeasure, string> = { eye_distance: 'eye distance (px)', sharpness: 'sharpness', brightness: 'brightness', abs_yaw: '|yaw| (°)' };
+  const names: Record<RelationMeasure, string> = { eye_distance: 'eye distance (px)', sharpness: 'sharpness', brightness: 'brightness', abs_yaw: '|yaw| (°)', abs_roll: '|roll| (°)' };
   for (const m of Object.keys(BINS) as RelationMeasure[]) {
     L.push(`| ${names[m]} | faces | accuracy | Δ vs undegraded |${b ? ' test faces | test accuracy | test Δ |' : ''}`);
     L.push(`|---|---:|---:|---:|${b ? '---:|---:|---:|' : ''}`);
@@ -228,9 +239,9 @@ export function summarise(choose: FaceRow[], check: FaceRow[] | null, command: s
   }
   L.push('### The default quality rule (`--quality default`)');
   L.push('');
-  L.push(`Chosen on CelebA-HQ validation only: for eye distance and sharpness, the lowest bin from which every bin above (with at least ${MIN_BIN} faces) loses less than 1 point against the same faces undegraded; for brightness, the bins around the undegraded faces' median, outwards while each loses less than 1 point; for |yaw|, the last bin from 0 within 1 point of all undegraded faces.`);
+  L.push(`Chosen on CelebA-HQ validation only: for eye distance and sharpness, the lowest bin from which every bin above (with at least ${MIN_BIN} faces) loses less than 1 point against the same faces undegraded; for brightness, the bins around the undegraded faces' median, outwards while each loses less than 1 point; for |yaw|, the last bin from 0 within 1 point of all undegraded faces; for |roll|, the last bin from 0 that loses less than 1 point against the same faces upright.`);
   L.push('');
-  L.push(`**Rule: \`--min-eye-distance ${rule.minEyeDistance} --min-sharpness ${rule.minSharpness} --max-yaw ${rule.maxYaw} --min-brightness ${rule.minBrightness} --max-brightness ${rule.maxBrightness}\`.**`);
+  L.push(`**Rule: \`--min-eye-distance ${rule.minEyeDistance} --min-sharpness ${rule.minSharpness} --max-yaw ${rule.maxYaw} --max-roll ${rule.maxRoll} --min-brightness ${rule.minBrightness} --max-brightness ${rule.maxBrightness}\`.**`);
   L.push('');
   L.push('| set | faces (all settings) | kept | accuracy, all faces | accuracy, kept faces | undegraded accuracy |');
   L.push('|---|---:|---:|---:|---:|---:|');
@@ -260,13 +271,14 @@ export function summarise(choose: FaceRow[], check: FaceRow[] | null, command: s
 /** The chart: mean accuracy against each measured quality (both sets), and detection recall per degradation step. */
 export function chartSpecs(json: any): Record<string, unknown> {
   const values: Record<string, unknown>[] = [];
-  const label: Record<RelationMeasure, string> = { eye_distance: 'eye distance (px, source photo)', sharpness: 'sharpness', brightness: 'brightness', abs_yaw: '|yaw| (degrees)' };
+  const label: Record<RelationMeasure, string> = { eye_distance: 'eye distance (px, source photo)', sharpness: 'sharpness', brightness: 'brightness', abs_yaw: '|yaw| (degrees)', abs_roll: '|roll| (degrees)' };
   for (const s of [json.choose, json.check].filter(Boolean) as SetSummary[]) {
     const setName = s.set === 'hq-val' ? 'CelebA-HQ validation' : 'CelebA test';
     for (const m of Object.keys(BINS) as RelationMeasure[]) {
-      for (const x of s.bins[m]) {
+      for (const [i, x] of s.bins[m].entries()) {
         if (x.n < 10) continue;
-        const mid = x.hi === null ? x.lo * 1.25 || 1 : (x.lo + x.hi) / 2;
+        // An open last bin is drawn half a previous bin's width above its lower edge.
+        const mid = x.hi === null ? x.lo + (x.lo - (BINS[m][i - 1] ?? 0)) / 2 : (x.lo + x.hi) / 2;
         values.push({ measure: label[m], x: mid, accuracy: 100 * x.accuracy, n: x.n, set: setName });
       }
     }
@@ -290,10 +302,10 @@ export function chartSpecs(json: any): Record<string, unknown> {
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Attribute accuracy against measured face quality', subtitle: `faces binned by measured quality; reference (undegraded) CelebA-HQ val ${(100 * json.choose.referenceAccuracy).toFixed(1)}%` },
+    title: { text: 'Attribute accuracy against measured face quality', subtitle: ['mean accuracy over the 40 attributes of faces binned by the quality measured on degraded photos (bins of 10+ faces);', `undegraded: CelebA-HQ val ${(100 * json.choose.referenceAccuracy).toFixed(1)}%${json.check ? `, CelebA test ${(100 * json.check.referenceAccuracy).toFixed(1)}%` : ''}`] },
     vconcat: [
       { data: { values }, hconcat: [panel('eye_distance'), panel('sharpness')] },
-      { data: { values }, hconcat: [panel('brightness'), panel('abs_yaw')] },
+      { data: { values }, hconcat: [panel('brightness'), panel('abs_yaw'), panel('abs_roll')] },
       {
         data: { values: recall },
         title: 'detection recall per degradation step',
@@ -308,6 +320,6 @@ export function chartSpecs(json: any): Record<string, unknown> {
         height: 140,
       },
     ],
-    config: { font: 'DejaVu Sans', legend: { orient: 'bottom' } },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 400 } },
   };
 }

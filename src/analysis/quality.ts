@@ -58,7 +58,7 @@ export interface QualitySection {
   tests: Record<QualitySectionMeasure, KruskalWallis | null>;
   /**
    * Group → expected change of mean attribute accuracy (a fraction, ≤ 0) from its faces' quality under the measured
-   * relation: per face the worst (most negative) bin loss over eye distance, sharpness, brightness and |yaw|, then
+   * relation: per face the worst (most negative) bin loss over eye distance, sharpness, brightness, |yaw| and |roll|, then
    * the mean over the group's faces. NaN for a group without faces.
    */
   expectedAccuracyChange: Record<string, number>;
@@ -140,7 +140,7 @@ function valueOf(f: MeasuredFace, m: QualitySectionMeasure): number | undefined 
 export function expectedAccuracyChange(q: FaceQuality, pose: HeadPose, relation: MeasuredRelation = MEASURED_RELATION): number {
   let worst = 0;
   for (const m of Object.keys(relation.bins) as RelationMeasure[]) {
-    const v = m === 'abs_yaw' ? Math.abs(pose.yaw) : q[m];
+    const v = m === 'abs_yaw' ? Math.abs(pose.yaw) : m === 'abs_roll' ? Math.abs(pose.roll) : q[m];
     const bin = relation.bins[m].find((b) => v >= b.lo && (b.hi === null || v < b.hi));
     if (bin && bin.loss < worst) worst = bin.loss;
   }

@@ -51,7 +51,7 @@ export interface QualityCliOptions extends QualityRule {
 }
 
 /**
- * Add the quality filters: `--quality default|none`, `--min-eye-distance PX`, `--min-sharpness S`, `--max-yaw DEG`,
+ * Add the quality filters: `--quality default|none`, `--min-eye-distance PX`, `--min-sharpness S`, `--max-yaw DEG`, `--max-roll DEG`,
  * `--min-brightness B`, `--max-brightness B` (see `src/quality/filter.ts` and docs/quality.md). `what` says what
  * happens to a face left out.
  */
@@ -61,8 +61,16 @@ export function addQualityOptions(cmd: Command, what: string): Command {
     .addOption(new Option('--min-eye-distance <px>', `leave out faces whose eyes are fewer than PX photo pixels apart (${what})`).argParser(parsePositive))
     .addOption(new Option('--min-sharpness <s>', `leave out faces less sharp than S (Laplacian variance / intensity variance on the aligned crop, 0-64; ${what})`).argParser(parsePositive))
     .addOption(new Option('--max-yaw <deg>', `leave out faces turned more than DEG degrees left or right (${what})`).argParser(parseYaw))
+    .addOption(new Option('--max-roll <deg>', `leave out faces turned more than DEG degrees in the photo plane (${what})`).argParser(parseRoll))
     .addOption(new Option('--min-brightness <b>', `leave out faces darker than B (mean gray level 0-1; ${what})`).argParser(parseUnit))
     .addOption(new Option('--max-brightness <b>', `leave out faces brighter than B (mean gray level 0-1; ${what})`).argParser(parseUnit));
+}
+
+/** commander parser for a roll bound in degrees, (0, 180]. */
+export function parseRoll(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n <= 180)) throw new InvalidArgumentError(`expected degrees in (0, 180] but received "${v}"`);
+  return n;
 }
 
 /** commander parser for a yaw bound in degrees, (0, 90]. */

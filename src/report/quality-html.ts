@@ -30,7 +30,7 @@ export function qualitySectionHtml(section: QualitySection, summary: InputSummar
   const h: string[] = ['<h2 id="quality">Face quality and pose by group</h2>'];
   if (section.warning) h.push(`<div class="callout warn"><b>Quality differs between groups.</b> ${esc(section.warning)}</div>`);
   const exp = section.groups.map((g) => `${esc(g)}: ${Number.isFinite(section.expectedAccuracyChange[g]) ? `${(100 * section.expectedAccuracyChange[g]).toFixed(1)} points` : '–'}`).join('; ');
-  h.push(`<p>Expected change of the model's mean attribute accuracy from each group's face quality (measured relation: ${esc(section.relationSource)}; per face the worst of eye distance, sharpness, brightness and |yaw|): ${exp}. The largest gap between two groups is ${section.expectedGapPoints.toFixed(1)} points${section.warning ? '' : ', under the 1-point level that would call for a warning'}.</p>`);
+  h.push(`<p>Expected change of the model's mean attribute accuracy from each group's face quality (measured relation: ${esc(section.relationSource)}; per face the worst of eye distance, sharpness, brightness, |yaw| and |roll|): ${exp}. The largest gap between two groups is ${section.expectedGapPoints.toFixed(1)} points${section.warning ? '' : ', under the 1-point level that would call for a warning'}.</p>`);
   if (rule) {
     const filters = QUALITY_FILTER_NAMES.filter((f) => section.groups.some((g) => summary.qualityExcludedBy[g]?.[f]));
     h.push(`<p>Quality rule <code>${esc(rule)}</code>: faces that fail it are left out of the whole comparison. Faces each group lost:</p>`);

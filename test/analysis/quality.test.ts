@@ -44,6 +44,7 @@ describe('expected accuracy change and the warning', () => {
       sharpness: [{ lo: 0, hi: 0.02, n: 50, loss: -0.03 }, { lo: 0.02, hi: null, n: 50, loss: 0 }],
       brightness: [{ lo: 0, hi: null, n: 50, loss: 0 }],
       abs_yaw: [{ lo: 0, hi: 30, n: 50, loss: 0 }, { lo: 30, hi: null, n: 50, loss: -0.02 }],
+      abs_roll: [{ lo: 0, hi: null, n: 50, loss: 0 }],
     },
   };
 

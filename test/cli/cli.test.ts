@@ -112,6 +112,50 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     }
   });
 
+  it('quality filters: tag marks, crop skips, compare leaves out and counts (astronaut: eyes 45 px apart, grace_hopper: 84 px)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetally-cli-'));
+    const examples = join(repoRoot, 'examples');
+    const tags = join(dir, 'tags.jsonl');
+    const t = run(['tag', examples, '--out', tags, '--min-eye-distance', '60', '-w', '1']);
+    expect(t.code).toBe(0);
+    const recs = readFileSync(tags, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [astro, grace] = [recs.find((r) => r.path.endsWith('astronaut.png')), recs.find((r) => r.path.endsWith('grace_hopper.jpg'))];
+    expect(astro.faces[0].excluded).toEqual([`min-eye-distance: ${astro.faces[0].quality.eye_distance} < 60`]);
+    expect(astro.faces[0].quality.eye_distance).toBeLessThan(60);
+    expect(grace.faces[0].excluded).toBeUndefined();
+    expect(Object.keys(grace.faces[0].pose)).toEqual(['yaw', 'pitch', 'roll']);
+    expect(t.stderr).toMatch(/quality rule: 1 face marked "excluded"/);
+    // CSV: pose, quality and the reason as columns.
+    const csv = run(['tag', example, '--format', 'csv', '--max-yaw', '0.5']).stdout.trim().split('\n');
+    const header = csv[0].split(',');
+    for (const c of ['yaw', 'pitch', 'roll', 'eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped', 'excluded']) expect(header).toContain(c);
+    const row = csv[1].split(',');
+    expect(Math.abs(Number(row[header.indexOf('yaw')]))).toBeGreaterThan(0.5);
+    expect(row[header.indexOf('excluded')]).toMatch(/^max-yaw: \|-?[\d.]+\| > 0.5$/);
+    // crop: no crop for the small face, listed in excluded.jsonl; manifest lines carry pose and quality.
+    const c = run(['crop', examples, '--out', join(dir, 'crops'), '--min-eye-distance', '60', '-q']);
+    expect(c.code).toBe(0);
+    const manifest = readFileSync(join(dir, 'crops', 'crops.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(manifest.map((m) => m.crop)).toEqual(['grace_hopper.jpg__face0.png']);
+    expect(manifest[0].quality.eye_distance).toBeGreaterThan(60);
+    const left = readFileSync(join(dir, 'crops', 'excluded.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(left).toHaveLength(1);
+    expect(left[0].source).toMatch(/astronaut\.png$/);
+    expect(left[0].excluded[0]).toMatch(/^min-eye-distance: /);
+    expect(c.stderr).toMatch(/1 face left out by the quality rule/);
+    // compare: the face is left out of group A and counted under its filter.
+    writeFileSync(join(dir, 'groups.csv'), `path,group\n${join(examples, 'astronaut.png')},A\n${join(examples, 'grace_hopper.jpg')},B\n`);
+    const cmp = run(['compare', '--results', tags, '--manifest', join(dir, 'groups.csv'), '--out', join(dir, 'cmp'), '--min-eye-distance', '60', '--bootstrap', '100', '--no-png']);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    expect(cmp.stderr).toMatch(/quality rule: group "A" lost 1 face\(s\) \(min-eye-distance 1\)/);
+    const doc = JSON.parse(readFileSync(join(dir, 'cmp', 'compare.json'), 'utf8'));
+    expect(doc.context.summary.qualityExcludedBy).toEqual({ A: { 'min-eye-distance': 1 } });
+    expect(doc.context.qualityRule).toBe('--min-eye-distance 60');
+    const html = readFileSync(join(dir, 'cmp', 'report.html'), 'utf8');
+    expect(html).toContain('Face quality and pose by group');
+    expect(html).toMatch(/<tr><td>A<\/td><td>1<\/td><td>1<\/td><td>0<\/td><\/tr>/);
+  });
+
   it('tag never truncates an existing --out file unless told: refused (exit 1, file untouched), then --overwrite replaces it', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'facetally-cli-')), 'tags.jsonl');
     writeFileSync(out, '{"path":"earlier.jpg"}\n');
