@@ -172,7 +172,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     }
 
     const tagOptions = toTagOptions(opts);
-    const provenance = await runProvenance(tagOptions);
+    const provenance = await runProvenance({ ...tagOptions, quality: rule });
     const resumed = opts.resume ? await readResumeState(opts.out!, provenance) : undefined;
     let noRecords = false;
     const skip = resumed ? skipDone(resumed) : undefined;

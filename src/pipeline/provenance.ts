@@ -6,6 +6,7 @@
  * To add a setting that changes results (e.g. a quality filter), append one entry to {@link RESULT_SETTINGS}:
  * it then appears in every record, in the CSV columns, in `--resume`'s check and in `compare`'s report.
  */
+import { describeRule, type QualityRule } from '../quality/filter.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -27,8 +28,11 @@ export interface ResultSetting {
   /** The command-line flag that sets it, or null for a library-only option. Used in messages. */
   flag: string | null;
   /** Its value for these options, in the flag's units (defaults resolved). */
-  read(options: TagOptions): SettingValue;
+  read(options: ProvenanceOptions): SettingValue;
 }
+
+/** The pipeline's options plus the `tag` command's quality rule (it marks faces "excluded", so it changes results). */
+export type ProvenanceOptions = TagOptions & { quality?: QualityRule };
 
 /**
  * Every setting that changes `tag` results, in output order. Values are in the command line's units
@@ -40,6 +44,8 @@ export const RESULT_SETTINGS: ResultSetting[] = [
   { key: 'max_pixels', flag: '--max-pixels', read: (o) => (o.maxPixels ?? DEFAULT_MAX_PIXELS) / 1e6 },
   { key: 'verify_threshold', flag: null, read: (o) => o.verifyThreshold ?? DEFAULT_DETECT_OPTIONS.verifyThreshold },
   { key: 'iou_threshold', flag: null, read: (o) => o.iouThreshold ?? DEFAULT_DETECT_OPTIONS.iouThreshold },
+  // The quality filters as the options that set them (e.g. "--min-eye-distance 14 --max-yaw 30"), or null for none.
+  { key: 'quality_rule', flag: 'quality rule:', read: (o) => (o.quality ? describeRule(o.quality) : null) },
 ];
 
 /**
@@ -77,7 +83,7 @@ export async function shortFileHash(...paths: string[]): Promise<string> {
  * The provenance of a run with `options` (hashes the model files: ~6 MB read once).
  * @throws Error naming the file when a model file cannot be read.
  */
-export async function runProvenance(options: TagOptions = {}, cwd: string = process.cwd()): Promise<Provenance> {
+export async function runProvenance(options: ProvenanceOptions = {}, cwd: string = process.cwd()): Promise<Provenance> {
   const modelDir = resolve(options.modelDir ?? DEFAULT_MODEL_DIR);
   const sidecarPath = join(modelDir, 'attributes.json');
   let onnx: string;

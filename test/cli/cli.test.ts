@@ -125,6 +125,7 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     expect(grace.faces[0].excluded).toBeUndefined();
     expect(Object.keys(grace.faces[0].pose)).toEqual(['yaw', 'pitch', 'roll']);
     expect(t.stderr).toMatch(/quality rule: 1 face marked "excluded"/);
+    expect(recs[0].provenance.settings.quality_rule).toBe('--min-eye-distance 60'); // the rule changes results: it is in the provenance
     // CSV: pose, quality and the reason as columns.
     const csv = run(['tag', example, '--format', 'csv', '--max-yaw', '0.5']).stdout.trim().split('\n');
     const header = csv[0].split(',');

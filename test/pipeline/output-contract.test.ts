@@ -69,7 +69,7 @@ describe('tag output contract (needs dist/)', () => {
         model_sha256: sha16(join(repoRoot, 'models/celeba-attributes/attributes.onnx')),
         thresholds_sha256: sha16(join(repoRoot, 'models/celeba-attributes/attributes.json')),
         detector_sha256: expect.stringMatching(/^[0-9a-f]{16}$/),
-        settings: { score_threshold: 0.75, min_face: 40, max_pixels: 100, verify_threshold: 0.5, iou_threshold: 0.3 },
+        settings: { score_threshold: 0.75, min_face: 40, max_pixels: 100, verify_threshold: 0.5, iou_threshold: 0.3, quality_rule: null },
         cwd: root,
       });
     }
@@ -117,8 +117,8 @@ describe('tag output contract (needs dist/)', () => {
     const [header, row] = r.stdout.trim().split('\n').map((l) => l.split(','));
     expect(header.slice(11, 23)).toEqual(LANDMARK_NAMES.flatMap((k) => [`${k}_x`, `${k}_y`]));
     expect(header.slice(11, 13)).toEqual(['right_eye_x', 'right_eye_y']);
-    expect(header.slice(-10)).toEqual(['facetally_version', 'model', 'model_sha256', 'thresholds_sha256', 'detector_sha256', 'score_threshold', 'min_face', 'max_pixels', 'verify_threshold', 'iou_threshold']);
-    expect(row.slice(-5)).toEqual(['0.75', '32', '100', '0.5', '0.3']);
+    expect(header.slice(-11)).toEqual(['facetally_version', 'model', 'model_sha256', 'thresholds_sha256', 'detector_sha256', 'score_threshold', 'min_face', 'max_pixels', 'verify_threshold', 'iou_threshold', 'quality_rule']);
+    expect(row.slice(-6)).toEqual(['0.75', '32', '100', '0.5', '0.3', '']);
     mkdirSync(join(root, 'empty'), { recursive: true });
     const none = run(['tag', join(root, 'empty')]);
     expect(none.stderr).toMatch(/no photos found in .*empty \(looked for \.jpg /);
