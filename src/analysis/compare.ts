@@ -27,7 +27,7 @@ export const MIN_BOOTSTRAP_REPLICATES = 200;
  * by J, so a small J multiplies every error in the raw share and in the assumed error rates. Chosen on CelebA-HQ
  * VALIDATION photos split by true labels (scripts/compare-targets.ts; docs/compare.md, "Choosing the J threshold"):
  * below J = 0.8 the corrected figure was on average further from the truth than the raw share, and its intervals
- * covered the truth in only 47–82% of cells (50% between 0.4 and 0.7), so it is not printed.
+ * covered the truth in only 43–80% of cells (about 50% between 0.4 and 0.7), so it is not printed.
  */
 export const MIN_YOUDEN_J = 0.8;
 
