@@ -204,6 +204,14 @@ export function createApiApp(o: ApiOptions): Hono {
       return c.json(rec);
     },
   );
+  // A client that went away mid-body (Node then answers 408 or just closes): nobody reads an answer, and it is not
+  // a server fault worth a stack trace. Anything else is a JSON 500.
+  api.onError((err, c) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNRESET' || err.message === 'aborted') return jsonError(c, 400, 'bad_request', 'the request body was not received completely');
+    process.stderr.write(`facetally serve: internal error in ${c.req.method} ${new URL(c.req.url).pathname}: ${err.stack ?? err.message}\n`);
+    return jsonError(c, 500, 'internal_error', 'internal error while answering this request');
+  });
   // Registered last: any other /v1 path or method is a JSON 404 (not the web app's file lookup).
   api.all('*', (c) => jsonError(c, 404, 'not_found', `no such endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`));
   return api;
