@@ -162,3 +162,24 @@ describe('facetally compare (CLI)', () => {
     expect(existsSync(join(dir, 'c2', 'report.html'))).toBe(true);
   });
 });
+
+describe('compare --results shows the provenance of the records', () => {
+  it('lists each distinct provenance (version, model hashes, settings) and says when the results mix them', async () => {
+    const { dir, photos } = workspace();
+    const prov = (minFace: number) => ({
+      facetally: '9.9.9', model: 'celeba-attributes', model_sha256: 'aaaaaaaaaaaaaaaa', thresholds_sha256: 'bbbbbbbbbbbbbbbb', detector_sha256: 'cccccccccccccccc',
+      settings: { score_threshold: 0.75, min_face: minFace, max_pixels: 100 }, cwd: dir,
+    });
+    const tagged = photos.map((p, i) => ({ ...p, provenance: prov(i < 5 ? 200 : 32) }));
+    writeFileSync(join(dir, 'tags.jsonl'), tagged.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    const out = join(dir, 'out-prov');
+    const o = await runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), out, sidecar: join(dir, 'attributes.json'), bootstrap: 200, png: false });
+    const { cwd: _cwd, ...first } = prov(200);
+    const { cwd: _cwd2, ...second } = prov(32);
+    expect(o.context.resultsProvenance).toEqual({ provenances: [first, second], recordsWithout: 0 });
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/Results made with: <b>The results mix 2 different settings or models<\/b>/);
+    expect(html).toContain('<li>facetally 9.9.9, model celeba-attributes (onnx aaaaaaaaaaaaaaaa, thresholds bbbbbbbbbbbbbbbb), detector cccccccccccccccc, score_threshold 0.75, min_face 200, max_pixels 100</li>');
+    expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')).context.resultsProvenance.provenances).toHaveLength(2);
+  });
+});
