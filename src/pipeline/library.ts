@@ -6,6 +6,7 @@
 import { listPhotos } from './files.js';
 import { withProvenance, type OutputRecord } from './output.js';
 import { defaultWorkers, markDuplicate, tagFilesParallel, type ParallelTagOptions } from './pool.js';
+import { markExcluded, type QualityRule } from '../quality/filter.js';
 import { runProvenance } from './provenance.js';
 import { Tagger } from './tag.js';
 import { tagPhotoHashed, withHash, type HashedRecord } from './worker.js';
@@ -24,6 +25,11 @@ export interface TagFilesOptions extends Omit<ParallelTagOptions, 'onReady'> {
    * (`os.availableParallelism()`), as `facetally tag`. `1` runs in the calling thread, without a worker thread.
    */
   workers?: number;
+  /**
+   * The `tag` command's quality rule (`--quality`, `--min-eye-distance`, …; see docs/quality.md): faces outside it are
+   * kept with an `excluded` field naming why, and the rule is part of `provenance`. Default: none, as the command.
+   */
+  quality?: QualityRule;
 }
 
 /**
@@ -41,10 +47,10 @@ export interface TagFilesOptions extends Omit<ParallelTagOptions, 'onReady'> {
 export async function* tagFiles(inputs: readonly string[], options: TagFilesOptions = {}): AsyncGenerator<TagRecord> {
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`expected a positive integer for workers but received ${workers}`);
-  const { skip, firstByHash = new Map<string, string>(), window: _window, perWorker: _perWorker, workers: _workers, ...tagOptions } = options;
-  const provenance = await runProvenance(tagOptions);
+  const { skip, firstByHash = new Map<string, string>(), window, perWorker, workers: _workers, quality, ...tagOptions } = options;
+  const provenance = await runProvenance({ ...tagOptions, quality });
   if (workers > 1) {
-    for await (const rec of tagFilesParallel(inputs, { ...options, workers })) yield withProvenance(rec, provenance);
+    for await (const rec of tagFilesParallel(inputs, { ...tagOptions, skip, firstByHash, window, perWorker, workers })) yield withProvenance(markExcluded(rec, quality), provenance);
     return;
   }
   const tagger = await Tagger.create(tagOptions);
@@ -53,7 +59,7 @@ export async function* tagFiles(inputs: readonly string[], options: TagFilesOpti
     const rec = item.problem
       ? withHash({ path: item.path, width: null, height: null, faces: [], error: item.problem }, null)
       : await tagPhotoHashed(tagger, item.path);
-    yield withProvenance(markDuplicate(rec, firstByHash), provenance);
+    yield withProvenance(markExcluded(markDuplicate(rec, firstByHash), quality), provenance);
   }
 }
 

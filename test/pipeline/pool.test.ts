@@ -15,6 +15,7 @@ import { TaggerPool, tagFilesParallel, type HashedRecord } from '../../src/pipel
 import { tag } from '../../src/pipeline/library.js';
 import { withProvenance } from '../../src/pipeline/output.js';
 import { runProvenance } from '../../src/pipeline/provenance.js';
+import { markExcluded } from '../../src/quality/filter.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const modelDir = process.env.FACETALLY_TEST_MODEL_DIR || undefined;
@@ -54,6 +55,20 @@ describe('TaggerPool / tagFilesParallel', () => {
     expect((await tag([dir], { modelDir, workers: 2 })).map((r) => JSON.stringify(r))).toEqual(cliLines);
     expect(serial.find((r) => r.path.endsWith('c copy é.png'))!.duplicate_of).toBe(join(dir, 'a.png'));
     expect(one.filter((r) => r.faces.length > 0).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the library applies a quality rule as the command does: faces marked excluded, the rule in provenance', async () => {
+    const quality = { minEyeDistance: 10_000 }; // no face has its eyes 10,000 px apart
+    const recs = await tag(dir, { modelDir, workers: 1, quality });
+    const withFaces = recs.filter((r) => r.faces.length > 0);
+    expect(withFaces.length).toBeGreaterThanOrEqual(4);
+    for (const r of withFaces) for (const f of r.faces) expect((f as { excluded?: string[] }).excluded).toHaveLength(1);
+    expect(recs[0].provenance.settings.quality_rule).toBe('--min-eye-distance 10000');
+    expect(recs[0].provenance).toEqual(await runProvenance({ modelDir, quality }));
+    // The command's path: its records through markExcluded, then the formatter's provenance.
+    const one = await collect(tagFilesParallel([dir], { modelDir, workers: 2 }));
+    const provenance = await runProvenance({ modelDir, quality });
+    expect(recs.map((r) => JSON.stringify(r))).toEqual(one.map((r) => JSON.stringify(withProvenance(markExcluded(r, quality), provenance))));
   });
 
   it('a tiny reorder window still yields listing order', async () => {
