@@ -10,6 +10,7 @@
  * worker's photos are retried within seconds. Runs the built command line (`npm test` builds dist/ first).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +184,21 @@ if (!haveRedisServer() && !requireRedis) {
       const c = coordinator(out, ['--send-bytes']);
       expect(await c.exited, c.stderr).toBe(2);
       expect(readFileSync(out, 'utf8')).toBe(readFileSync(reference, 'utf8'));
+      // The 16 MiB limit: exactly 16 MiB is sent (the worker finds no image in it), 17 MiB is not.
+      const limit = join(dir, 'limit');
+      spawnSync('mkdir', [limit]);
+      writeFileSync(join(limit, 'a-16MiB.jpg'), Buffer.alloc(16 * 1024 * 1024, 0x20));
+      writeFileSync(join(limit, 'b-17MiB.jpg'), Buffer.alloc(17 * 1024 * 1024, 0x20));
+      const tooBig = join(dir, 'too-big.jsonl');
+      const t = new Proc(['tag', limit, '--queue', redis.url, '--out', tooBig, '--send-bytes', ...modelArgs]);
+      expect(await t.exited, t.stderr).toBe(2);
+      const [sent, refused] = readFileSync(tooBig, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      expect(sent.error.code).toBe('unsupported_format');
+      expect(sent.sha256).toBe(createHash('sha256').update(Buffer.alloc(16 * 1024 * 1024, 0x20)).digest('hex'));
+      expect(refused.error).toEqual({
+        code: 'too_large_to_send',
+        message: `${join(limit, 'b-17MiB.jpg')}: 17.0 MiB, over the 16.0 MiB limit of --send-bytes (put the photos on storage the workers can read)`,
+      });
     });
 
     it('a photo that kills every worker that tags it ends as an internal_error record after 3 deaths, not in an endless loop', async () => {
