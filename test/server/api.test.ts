@@ -217,14 +217,16 @@ describe('HTTP API limits and token (in process, with a pool the test releases)'
     for (let i = 0; i < n; i++) form.append('file', new Blob([hopper]), `p${i}.jpg`);
     return app.request('/tag', { method: 'POST', body: form, headers });
   };
-  const settle = () => new Promise((r) => setTimeout(r, 20));
+  /** Wait until the pool has been handed `n` photos in all (polls; no fixed sleep, so a slow machine only waits longer). */
+  const handed = async (pool: { tagged: number }, n: number) => {
+    while (pool.tagged < n) await new Promise((r) => setTimeout(r, 5));
+  };
 
   it('429 with Retry-After when --max-requests requests are in progress; served again once they finish', async () => {
     const pool = heldPool();
     const app = createApiApp({ pool, provenance, sidecar, limits: { maxRequests: 2 } });
     const first = [post(app), post(app)];
-    await settle();
-    expect(pool.tagged).toBe(2);
+    await handed(pool, 2);
     const third = await post(app);
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toBe('1');
@@ -232,7 +234,7 @@ describe('HTTP API limits and token (in process, with a pool the test releases)'
     pool.release();
     expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200]);
     const again = post(app);
-    await settle();
+    await handed(pool, 3);
     pool.release();
     const rec = (await (await again).json()) as { provenance: Record<string, unknown> };
     expect(rec.provenance).not.toHaveProperty('cwd');
@@ -242,14 +244,13 @@ describe('HTTP API limits and token (in process, with a pool the test releases)'
     const pool = heldPool();
     const app = createApiApp({ pool, provenance, sidecar, limits: { maxQueue: 3 } });
     const two = post(app, 2);
-    await settle();
+    await handed(pool, 2);
     const full = await post(app, 2);
     expect(full.status).toBe(503);
     expect(full.headers.get('retry-after')).toBe('1');
     expect(((await full.json()) as { error: { code: string } }).error.code).toBe('queue_full');
     const one = post(app, 1); // 2 + 1 = 3 fits
-    await settle();
-    expect(pool.tagged).toBe(3);
+    await handed(pool, 3);
     pool.release();
     expect([(await two).status, (await one).status]).toEqual([200, 200]);
 
