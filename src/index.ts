@@ -16,7 +16,7 @@ export { listPhotos, IMAGE_EXTENSIONS } from './pipeline/files.js';
 export { decodeImageFile, decodeImageBuffer, DecodeError, DEFAULT_MAX_PIXELS, type RgbImage, type DecodeOptions, type DecodeErrorCode } from './image/decode.js';
 export { BlazeFaceDetector, DEFAULT_DETECT_OPTIONS, type DetectOptions, weightedNonMaxSuppression, iou, decodeHead } from './detect/index.js';
 export { createDetector, blazefaceModelPaths } from './detect/load-node.js';
-export { alignFace, alignmentTransform, estimateSimilarity, applySimilarity, invertSimilarity, warpSimilarity, TEMPLATE_POINTS, TEMPLATE_WIDTH, TEMPLATE_HEIGHT, type Similarity, type AlignedFace } from './align/index.js';
+export { alignFace, alignmentTransform, estimateSimilarity, applySimilarity, invertSimilarity, warpSimilarity, edgeMapToCentreMap, TEMPLATE_POINTS, TEMPLATE_WIDTH, TEMPLATE_HEIGHT, type Similarity, type AlignedFace } from './align/index.js';
 export { AttributeModel, type AttributePrediction } from './attributes/model.js';
 export { loadAttributeModel, DEFAULT_MODEL_DIR } from './attributes/load-node.js';
 export type { ImageOps } from './image/ops.js';

@@ -2,6 +2,18 @@ import type { RgbImage } from '../image/rgb.js';
 import type { Similarity } from './similarity.js';
 
 /**
+ * Convert a map between **pixel-edge** coordinates (pixel i covers [i, i+1); its centre is i + 0.5: the
+ * convention of detector boxes and keypoints, and of the alignment template) into the map between **pixel-centre**
+ * coordinates (pixel i's centre is i) that {@link warpSimilarity} samples with. For `t` = (a, b, tx, ty):
+ * centre' = t(centre + ½) − ½, i.e. tx' = tx + ½(a − b) − ½, ty' = ty + ½(a + b) − ½. Without it a warp of
+ * scale s shifts its output by ½(s − 1) source pixels (as OpenCV's warpAffine, which also samples at integer
+ * centres; compare skimage.transform.warp's documentation of the same convention).
+ */
+export function edgeMapToCentreMap(t: Similarity): Similarity {
+  return { a: t.a, b: t.b, tx: t.tx + 0.5 * (t.a - t.b) - 0.5, ty: t.ty + 0.5 * (t.a + t.b) - 0.5 };
+}
+
+/**
  * Warp an RGB image into an `outWidth` x `outHeight` crop. `outToSrc` maps output pixel coordinates to
  * source pixel coordinates (pixel centres at integer coordinates, as OpenCV's warpAffine with WARP_INVERSE_MAP).
  * Sampling is bilinear; when the warp shrinks the source (more than one source pixel per output pixel),

@@ -5,7 +5,7 @@ import type { ModelRunner } from '../runtime/onnx.js';
 import { headsForInput } from './anchors.js';
 import { decodeHead } from './decode.js';
 import { weightedNonMaxSuppression } from './nms.js';
-import { warpSimilarity } from '../align/warp.js';
+import { edgeMapToCentreMap, warpSimilarity } from '../align/warp.js';
 
 /**
  * Options of the face detector. Defaults are chosen on the shared sample photos and CelebA (see docs/detection.md).
@@ -130,7 +130,7 @@ export class BlazeFaceDetector {
     const cx = face.box.x + face.box.width / 2;
     const cy = face.box.y + face.box.height / 2;
     const s = side / FRONT_SIZE;
-    const crop = warpSimilarity(image, { a: s, b: 0, tx: cx - side / 2 + s / 2 - 0.5, ty: cy - side / 2 + s / 2 - 0.5 }, FRONT_SIZE, FRONT_SIZE);
+    const crop = warpSimilarity(image, edgeMapToCentreMap({ a: s, b: 0, tx: cx - side / 2, ty: cy - side / 2 }), FRONT_SIZE, FRONT_SIZE);
     const dets = await this.runTile(this.front, FRONT_SIZE, crop, { x0: 0, y0: 0, width: FRONT_SIZE, height: FRONT_SIZE }, 0.01);
     let best = 0;
     const c = FRONT_SIZE / 2;

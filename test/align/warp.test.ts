@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { warpSimilarity } from '../../src/align/warp.js';
+import { edgeMapToCentreMap, warpSimilarity } from '../../src/align/warp.js';
 import type { RgbImage } from '../../src/image/decode.js';
 
 /** A synthetic image whose red channel is x, green is y, blue is 100. */
@@ -51,5 +51,16 @@ describe('warpSimilarity', () => {
 
   it('refuses bad sizes', () => {
     expect(() => warpSimilarity(ramp(2, 2), { a: 1, b: 0, tx: 0, ty: 0 }, 0, 3)).toThrow(/positive integer/);
+  });
+});
+
+describe('edgeMapToCentreMap', () => {
+  it('leaves a pure translation alone and moves a scaled map by half a pixel less half a source pixel', () => {
+    expect(edgeMapToCentreMap({ a: 1, b: 0, tx: 3, ty: -2 })).toEqual({ a: 1, b: 0, tx: 3, ty: -2 });
+    // Output pixel 0 covers edge coordinates [0, 1) → source [10, 12) at scale 2, whose centre is 11 in edge
+    // coordinates, 10.5 in centre coordinates: tx' = 10 + ½·2 − ½.
+    expect(edgeMapToCentreMap({ a: 2, b: 0, tx: 10, ty: 0 })).toEqual({ a: 2, b: 0, tx: 10.5, ty: 0.5 });
+    // A quarter turn (a = 0, b = 1): x' = −y + tx, y' = x + ty; the output centre (½, ½) goes to (tx − ½, ty + ½).
+    expect(edgeMapToCentreMap({ a: 0, b: 1, tx: 5, ty: 5 })).toEqual({ a: 0, b: 1, tx: 4, ty: 5 });
   });
 });
