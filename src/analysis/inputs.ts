@@ -4,6 +4,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { PhotoResult } from '../types.js';
 import { UsageError, type Assignment } from './observations.js';
@@ -125,8 +126,32 @@ export function readManifest(file: string): Manifest {
 }
 
 /**
- * Read `facetally tag` JSONL output (one PhotoResult per line; blank lines skipped).
- * @throws UsageError when the file cannot be read or a line is not a photo record
+ * The parts of a `facetally tag` photo record that `compare` relies on, checked strictly: a decision must be a
+ * JSON boolean (a string "false" or a number 1 would otherwise count as present), a detector score a finite
+ * number. Other fields (box, landmarks, probabilities, provenance, …) pass through unchecked.
+ */
+const PHOTO_RECORD = z
+  .object({
+    path: z.string().min(1),
+    faces: z.array(
+      z
+        .object({
+          score: z.number().finite(),
+          decisions: z.record(z.string(), z.boolean(), { required_error: 'a face has no "decisions"; were attributes predicted?' }),
+        })
+        .passthrough(),
+    ),
+    error: z.object({ code: z.string(), message: z.string() }).passthrough().nullable().optional(),
+  })
+  .passthrough();
+
+/**
+ * Read `facetally tag` JSONL output (one PhotoResult per line; blank lines skipped). Each record is validated
+ * (zod): `path` a non-empty string, `faces` an array of faces with a finite `score` and `decisions` of booleans,
+ * `error` null or `{code, message}`.
+ * @throws UsageError when the file cannot be read or a line is not such a photo record; the message names the
+ *   file, the line, the photo and the offending field (e.g. `t.jsonl:3 (a.jpg): faces.0.decisions.Male: Expected
+ *   boolean, received string`).
  */
 export function readResults(file: string): PhotoResult[] {
   let text: string;
@@ -144,15 +169,14 @@ export function readResults(file: string): PhotoResult[] {
     } catch (err) {
       throw new UsageError(`${file}:${i + 1}: not JSON (${(err as Error).message}); expected the JSONL output of facetally tag`);
     }
+    const parsed = PHOTO_RECORD.safeParse(rec);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      const what = typeof rec === 'object' && rec !== null && typeof (rec as { path?: unknown }).path === 'string' ? ` (${(rec as { path: string }).path})` : '';
+      throw new UsageError(`${file}:${i + 1}${what}: ${where}${issue.message}; expected a photo record of facetally tag's JSONL output`);
+    }
     const r = rec as PhotoResult;
-    if (typeof r !== 'object' || r === null || typeof r.path !== 'string' || !Array.isArray(r.faces)) {
-      throw new UsageError(`${file}:${i + 1}: expected a photo record with "path" and "faces" (the JSONL output of facetally tag)`);
-    }
-    for (const f of r.faces) {
-      if (typeof f !== 'object' || f === null || typeof f.decisions !== 'object' || f.decisions === null) {
-        throw new UsageError(`${file}:${i + 1}: a face in ${r.path} has no "decisions"; were attributes predicted?`);
-      }
-    }
     out.push({ ...r, error: r.error ?? null });
   });
   return out;

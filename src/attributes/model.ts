@@ -12,6 +12,19 @@ export interface AttributePrediction {
 }
 
 /**
+ * The attribute model returned a value that is not a probability: NaN or infinite (or, for a model whose outputs are
+ * probabilities, outside [0, 1]). Such a value would become decision false, `null` in JSON and `NaN` in CSV, so the
+ * photo is reported instead: its record gets `error.code` = {@link ModelOutputError.code} (`invalid_model_output`).
+ */
+export class ModelOutputError extends Error {
+  readonly code = 'invalid_model_output';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelOutputError';
+  }
+}
+
+/**
  * The attribute classifier: an ONNX model with 40 outputs plus its JSON sidecar (see {@link Sidecar}).
  * Input: canonical 178x218 crops from `alignFace`, run as one batch. Two kinds of model (sidecar `input.dtype`):
  * - 'uint8' (the shipped model): the crop bytes go in as they are (NHWC [N, 218, 178, 3]); the graph cuts,
@@ -67,6 +80,8 @@ export class AttributeModel {
    * Predict the 40 attributes for a batch of canonical crops.
    * @returns one prediction per crop, in order; probabilities in [0, 1] (with the sidecar's per-attribute
    *   temperature applied when present); decisions `probability >= threshold`.
+   * @throws ModelOutputError when an output is NaN or infinite (a logit of ±Infinity is a valid 1 or 0), or a
+   *   probability lies outside [0, 1]; the message names the face (0-based, in batch order) and the attribute.
    */
   async predict(crops: readonly RgbImage[]): Promise<AttributePrediction[]> {
     if (crops.length === 0) return [];
@@ -89,6 +104,8 @@ export class AttributeModel {
       for (let k = 0; k < n; k++) {
         const name = names[k];
         let p = out[i * n + k];
+        const valid = this.sidecar.output === 'logits' ? !Number.isNaN(p) : p >= 0 && p <= 1;
+        if (!valid) throw new ModelOutputError(`the attribute model returned ${p} for ${name} of face ${i} (expected ${this.sidecar.output === 'logits' ? 'a logit' : 'a probability in [0, 1]'})`);
         const T = this.sidecar.temperature?.[name];
         if (this.sidecar.output === 'logits') p = 1 / (1 + Math.exp(-p / (T ?? 1)));
         else if (T !== undefined && T !== 1) {

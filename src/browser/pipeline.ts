@@ -8,7 +8,7 @@
  */
 
 import { alignFace } from '../align/index.js';
-import { AttributeModel } from '../attributes/model.js';
+import { AttributeModel, ModelOutputError } from '../attributes/model.js';
 import { parseSidecar, type Sidecar } from '../attributes/sidecar.js';
 import { BlazeFaceDetector, type DetectOptions } from '../detect/blazeface.js';
 import type { Detection, Face, PhotoResult } from '../types.js';
@@ -112,6 +112,7 @@ export async function fetchSidecar(url: string): Promise<Sidecar> {
 
 /** The record of a photo that produced no result (decode errors keep their code; anything else is `internal_error`). */
 export function browserErrorRecord(path: string, err: unknown): PhotoResult {
-  return failureRecord(path, err, (e): e is BrowserDecodeError => e instanceof BrowserDecodeError);
+  const named = err instanceof ModelOutputError ? new ModelOutputError(`${path}: ${err.message}`) : err;
+  return failureRecord(path, named, (e): e is BrowserDecodeError | ModelOutputError => e instanceof BrowserDecodeError || e instanceof ModelOutputError);
 }
 

@@ -19,7 +19,7 @@ export function roundDetection(d: Detection): Detection {
 
 /**
  * The record of a photo that produced no result: `faces: []`, and `error` with the decoder's stable code when
- * `isDecodeError(err)` says the error came from decoding, else code `internal_error`; the message names `path`.
+ * `isDecodeError(err)` says the error carries a stable code (decoding; a non-finite model output), else code `internal_error`; the message names `path`.
  */
 export function failureRecord(path: string, err: unknown, isDecodeError: (e: unknown) => e is { code: string; message: string }): PhotoResult {
   const error = isDecodeError(err)

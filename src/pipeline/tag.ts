@@ -1,5 +1,5 @@
 import { alignFace, type AlignedFace } from '../align/index.js';
-import type { AttributeModel } from '../attributes/model.js';
+import { ModelOutputError, type AttributeModel } from '../attributes/model.js';
 import { DEFAULT_MODEL_DIR, loadAttributeModel } from '../attributes/load-node.js';
 import type { BlazeFaceDetector, DetectOptions } from '../detect/index.js';
 import { createDetector } from '../detect/load-node.js';
@@ -88,7 +88,7 @@ export class Tagger {
 
   /**
    * Tag one photo. Never throws for a bad photo: unreadable input becomes a record with `faces: []` and
-   * `error: {code, message}` (codes: see DecodeErrorCode, plus `internal_error`).
+   * `error: {code, message}` (codes: see DecodeErrorCode, plus `invalid_model_output` when the attribute model returns NaN, and `internal_error`).
    * @param readPath read the file from here instead (the record and its messages still name `path`).
    */
   async tagFile(path: string, readPath: string = path): Promise<PhotoResult> {
@@ -107,7 +107,8 @@ export class Tagger {
   }
 }
 
-/** A record for a photo that produced no result. */
+/** A record for a photo that produced no result (decode errors and invalid model outputs keep their codes; anything else is `internal_error`). */
 export function errorRecord(path: string, err: unknown): PhotoResult {
-  return failureRecord(path, err, (e): e is DecodeError => e instanceof DecodeError);
+  const named = err instanceof ModelOutputError ? new ModelOutputError(`${path}: ${err.message}`) : err;
+  return failureRecord(path, named, (e): e is DecodeError | ModelOutputError => e instanceof DecodeError || e instanceof ModelOutputError);
 }

@@ -50,9 +50,31 @@ describe('readResults', () => {
     writeFileSync(f, JSON.stringify({ path: 'a.jpg', width: 1, height: 1, faces: [], error: null }) + '\n\n');
     expect(readResults(f)).toHaveLength(1);
     writeFileSync(f, '{"foo": 1}\n');
-    expect(() => readResults(f)).toThrow(/t.jsonl:1: expected a photo record/);
+    expect(() => readResults(f)).toThrow(/t.jsonl:1: path: Required; expected a photo record/);
     writeFileSync(f, 'nope\n');
     expect(() => readResults(f)).toThrow(/not JSON/);
+  });
+  it('refuses a decision that is not a JSON boolean, naming the line, the photo and the field', () => {
+    const f = join(dir, 'd.jsonl');
+    const face = (decisions: unknown) => ({ box: { x: 0, y: 0, width: 1, height: 1 }, score: 0.9, landmarks: [], attributes: {}, decisions });
+    const rec = (decisions: unknown) => JSON.stringify({ path: 'a.jpg', width: 1, height: 1, faces: [face({ Male: true }), face(decisions)], error: null });
+    // "false" and 1 are truthy: before validation they counted as present.
+    writeFileSync(f, rec({ Male: false }) + '\n' + rec({ Male: 'false' }) + '\n');
+    expect(() => readResults(f)).toThrow(/\/d\.jsonl:2 \(a\.jpg\): faces\.1\.decisions\.Male: Expected boolean, received string/);
+    writeFileSync(f, rec({ Smiling: 1 }) + '\n');
+    expect(() => readResults(f)).toThrow(/d\.jsonl:1 \(a\.jpg\): faces\.1\.decisions\.Smiling: Expected boolean, received number/);
+    writeFileSync(f, rec(undefined) + '\n');
+    expect(() => readResults(f)).toThrow(/faces\.1\.decisions: a face has no "decisions"/);
+    writeFileSync(f, JSON.stringify({ path: 'b.jpg', faces: [{ score: null, decisions: {} }], error: null }) + '\n');
+    expect(() => readResults(f)).toThrow(/d\.jsonl:1 \(b\.jpg\): faces\.0\.score: Expected number, received null/);
+    writeFileSync(f, JSON.stringify({ path: 'c.jpg', faces: [], error: 'unreadable' }) + '\n');
+    expect(() => readResults(f)).toThrow(/d\.jsonl:1 \(c\.jpg\): error: Expected object, received string/);
+    // Valid records keep every field, including ones the schema does not name.
+    writeFileSync(f, rec({ Male: false }).replace('"error":null', '"error":null,"extra":7') + '\n');
+    const [r] = readResults(f);
+    expect(r.faces[1].decisions).toEqual({ Male: false });
+    expect((r as unknown as { extra: number }).extra).toBe(7);
+    expect(r.faces[1].box).toEqual({ x: 0, y: 0, width: 1, height: 1 });
   });
 });
 

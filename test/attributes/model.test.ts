@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AttributeModel } from '../../src/attributes/model.js';
+import { AttributeModel, ModelOutputError } from '../../src/attributes/model.js';
+import { errorRecord } from '../../src/pipeline/tag.js';
 import { CELEBA_ATTRIBUTES } from '../../src/attributes/names.js';
 import { parseSidecar, type Sidecar } from '../../src/attributes/sidecar.js';
 import type { ImageOps } from '../../src/image/ops.js';
@@ -80,5 +81,34 @@ describe('AttributeModel with a uint8 (in-graph preprocessing) model', () => {
     expect(fed[0].dims).toEqual([1, 3, 1, 1]);
     const want = [(51 / 255 - 0.5) / 0.3, (58 / 255 - 0.4) / 0.3, (65 / 255 - 0.3) / 0.3];
     [...fed[0].data].forEach((v, c) => expect(v).toBeCloseTo(want[c], 6));
+  });
+});
+
+describe('AttributeModel with an output that is not a probability', () => {
+  /** Runner returning 0.25 everywhere except `value` for attribute `k` of face 1. */
+  const badRunner = (k: number, value: number): ModelRunner => ({
+    inputNames: ['crops'],
+    outputNames: ['probabilities'],
+    async run(feeds: Record<string, InputTensor>): Promise<Record<string, FloatTensor>> {
+      const n = Object.values(feeds)[0].dims[0];
+      const data = new Float32Array(n * 40).fill(0.25);
+      data[40 + k] = value;
+      return { probabilities: { data, dims: [n, 40] } };
+    },
+  });
+  it('throws ModelOutputError naming the face and the attribute, and the photo gets an invalid_model_output record', async () => {
+    // Before: NaN became decision false (NaN >= t is false), null in JSON and NaN in CSV, with no error.
+    for (const [k, v] of [[20, NaN], [0, Infinity], [31, -0.5], [39, 1.5]] as const) {
+      const model = new AttributeModel(sidecar(uint8Input), badRunner(k, v), noResize);
+      const err = await model.predict([crop(1), crop(2)]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelOutputError);
+      expect((err as Error).message).toBe(`the attribute model returned ${v} for ${CELEBA_ATTRIBUTES[k]} of face 1 (expected a probability in [0, 1])`);
+      expect(errorRecord('photos/x.jpg', err)).toEqual({
+        path: 'photos/x.jpg', width: 0, height: 0, faces: [],
+        error: { code: 'invalid_model_output', message: `photos/x.jpg: ${(err as Error).message}` },
+      });
+    }
+    // The edges 0 and 1 are probabilities.
+    for (const v of [0, 1]) await expect(new AttributeModel(sidecar(uint8Input), badRunner(3, v), noResize).predict([crop(1), crop(2)])).resolves.toHaveLength(2);
   });
 });
