@@ -6,6 +6,7 @@
 import { compareInBrowser } from './compare.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { WebTagger } from '../browser/pipeline.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** The subset of DedicatedWorkerGlobalScope used here (the root tsconfig has DOM types, not WebWorker ones). */
 interface WorkerScope {
@@ -15,8 +16,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 let tagger: Promise<WebTagger> | null = null;
-/** All work runs in arrival order on this chain. */
-let queue: Promise<unknown> = Promise.resolve();
+/** All work runs in arrival order, one job at a time; a failed job is reported and the next one runs. */
+const queue = new SerialQueue();
 
 function post(m: FromWorker): void {
   scope.postMessage(m);
@@ -51,7 +52,7 @@ scope.addEventListener('message', (e) => {
     void init().catch(() => {});
     return;
   }
-  queue = queue.then(async () => {
+  queue.push(async () => {
     if (msg.type === 'tag') {
       let t: WebTagger;
       try {
@@ -73,5 +74,11 @@ scope.addEventListener('message', (e) => {
         post({ type: 'compare-error', message: (err as Error).message });
       }
     }
+  }, (err) => {
+    // Whatever escaped the job (e.g. a result that cannot be posted): answer the message so the page does not wait.
+    const message = (err as Error)?.message ?? String(err);
+    if (msg.type === 'tag') {
+      post({ type: 'result', id: msg.id, ms: 0, result: { path: msg.path, width: 0, height: 0, faces: [], error: { code: 'internal_error', message: `${msg.path}: ${message}` } } });
+    } else if (msg.type === 'compare') post({ type: 'compare-error', message });
   });
 });
