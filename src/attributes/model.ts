@@ -41,6 +41,11 @@ export class AttributeModel {
     private readonly ops: ImageOps,
   ) {}
 
+  /** Free the model's session ({@link ModelRunner.release}); the model must not be used afterwards. */
+  async release(): Promise<void> {
+    await this.runner.release?.();
+  }
+
   /** Attribute names in output order (CelebA's). */
   get names(): readonly string[] {
     return this.sidecar.attributes;

@@ -57,5 +57,6 @@ function wrapSession(session: ort.InferenceSession): ModelRunner {
       for (const t of Object.values(ortFeeds)) t.dispose();
       return res;
     },
+    release: () => session.release(),
   };
 }

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { renderOverlay } from '../draw/overlay.js';
-import { decodeImageFile } from '../image/decode.js';
+import { decodeImageFile, type RgbImage } from '../image/decode.js';
+import type { PhotoResult } from '../types.js';
 import { Tagger } from '../pipeline/tag.js';
 import { addPipelineOptions, parseNonNegativeInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 
@@ -24,13 +25,18 @@ Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`
     if (resolve(opts.out) === resolve(photo)) throw new Error(`--out ${opts.out} is the input photo; refusing to overwrite it`);
     refuseExistingOutput(opts.out, { replace: opts.overwrite, remedy: 'add --overwrite to replace it' });
     const tagger = await Tagger.create(toTagOptions(opts));
-    const rec = await tagger.tagFile(photo);
-    if (rec.error) {
-      process.stderr.write(`facetally draw: ${rec.error.message}\n`);
-      process.exitCode = 2;
-      return;
+    let rec: PhotoResult, image: RgbImage;
+    try {
+      rec = await tagger.tagFile(photo);
+      if (rec.error) {
+        process.stderr.write(`facetally draw: ${rec.error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      image = await decodeImageFile(photo, tagger.options);
+    } finally {
+      await tagger.close();
     }
-    const image = await decodeImageFile(photo, tagger.options);
     await writeFile(opts.out, await renderOverlay(image, rec.faces, { topAttributes: opts.top, poseAxes: opts.poseAxes }));
     process.stderr.write(`facetally draw: ${plural(rec.faces.length, 'face')} → ${opts.out}\n`);
   });

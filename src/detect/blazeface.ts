@@ -83,6 +83,11 @@ export class BlazeFaceDetector {
     this.backTiling = layout.fixedBackInput ? FIXED_TILES(BACK_SIZE) : FLEXIBLE_TILES;
   }
 
+  /** Free both models' sessions ({@link ModelRunner.release}); the detector must not be used afterwards. */
+  async release(): Promise<void> {
+    await Promise.all([this.back.release?.(), this.front.release?.()]);
+  }
+
   /** How pyramid levels are cut for the full-range model (fixed 256 px tiles, or whole levels). */
   private readonly backTiling: Tiling;
 

@@ -111,21 +111,25 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
   const found: number[] = [];
   const missedFiles: string[] = [];
   let unreadable = 0;
-  for (let i = 0; i < n; i++) {
-    const rec = await tagger.tagFile(join(src.imagesDir, table.files[i]));
-    if (rec.error) unreadable++;
-    const face = centralFace(rec.faces, rec.width ?? 0, rec.height ?? 0);
-    if (!face) {
-      pred.missed[i] = 1;
-      missedFiles.push(table.files[i]);
-    } else {
-      table.names.forEach((name, k) => {
-        pred.decisions[i * K + k] = face.decisions[name] ? 1 : 0;
-        probs[i * K + k] = face.attributes[name];
-      });
-      found.push(i);
+  try {
+    for (let i = 0; i < n; i++) {
+      const rec = await tagger.tagFile(join(src.imagesDir, table.files[i]));
+      if (rec.error) unreadable++;
+      const face = centralFace(rec.faces, rec.width ?? 0, rec.height ?? 0);
+      if (!face) {
+        pred.missed[i] = 1;
+        missedFiles.push(table.files[i]);
+      } else {
+        table.names.forEach((name, k) => {
+          pred.decisions[i * K + k] = face.decisions[name] ? 1 : 0;
+          probs[i * K + k] = face.attributes[name];
+        });
+        found.push(i);
+      }
+      options.onImage?.(i + 1, n);
     }
-    options.onImage?.(i + 1, n);
+  } finally {
+    await tagger.close();
   }
   const perAttribute = scoreAttributes(table.names, table.values, pred);
   const ece = table.names.map((_, k) => expectedCalibrationError(probs, table.values, K, k, found));

@@ -86,66 +86,70 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
   const problem = outputFolderProblem(outDir);
   if (problem) throw new Error(`--out ${outDir}: ${problem}`);
   const tagger = await Tagger.create(options, false);
-  await mkdir(outDir, { recursive: true });
-  await writeFile(manifest, '');
-  await writeFile(errorsFile, '');
-  if (options.quality) await writeFile(excludedFile, '');
-  let photos = 0, faces = 0, errors = 0, excluded = 0, i = -1;
-  // Photos of different input roots can have the same relative path (`a/p.png`, `b/p.png` -> `p.png`): the
-  // second and later get `~2`, `~3`, ... so that no crop overwrites another (the manifest names the source).
-  const stemOwner = new Map<string, string>();
-  const uniqueStem = (path: string, root: string): string => {
-    const stem = cropStem(path, root);
-    for (let k = 1; ; k++) {
-      const candidate = k === 1 ? stem : `${stem}~${k}`;
-      const owner = stemOwner.get(candidate);
-      if (owner === undefined) stemOwner.set(candidate, path);
-      if (owner === undefined || owner === path) return candidate;
-    }
-  };
-  for await (const item of listPhotos(inputs)) {
-    i++;
-    if (options.shard && i % options.shard.count !== options.shard.index) continue;
-    photos++;
-    let error: PhotoError | null = item.problem ?? null;
-    let n = 0;
-    if (!error) {
-      try {
-        const det = await tagger.detectFile(item.path);
-        const lines: string[] = [];
-        const left: string[] = [];
-        const stem = det.faces.length ? uniqueStem(item.path, item.root) : '';
-        for (const [k, f] of det.faces.entries()) {
-          const measured = await tagger.measureFace(det.image, f);
-          const score = Math.round(f.detection.score * 1e4) / 1e4;
-          const why = options.quality ? qualityExclusions(measured, options.quality) : [];
-          if (why.length) {
-            left.push(JSON.stringify({ source: item.path, face: k, score, ...measured, excluded: why.map(formatExclusion) }));
-            continue;
-          }
-          const name = faceFile(stem, k);
-          const file = join(outDir, name);
-          await mkdir(dirname(file), { recursive: true });
-          const c = f.aligned.crop;
-          await sharp(c.data, { raw: { width: c.width, height: c.height, channels: 3 } }).png().toFile(file);
-          const d = roundDetection(f.detection);
-          const line: CropManifestLine = { crop: name, source: item.path, face: k, score: d.score, box: d.box, ...measured };
-          lines.push(JSON.stringify(line));
-        }
-        if (lines.length) await appendFile(manifest, lines.join('\n') + '\n');
-        if (left.length) await appendFile(excludedFile, left.join('\n') + '\n');
-        n = lines.length;
-        excluded += left.length;
-      } catch (err) {
-        error = errorRecord(item.path, err).error;
+  try {
+    await mkdir(outDir, { recursive: true });
+    await writeFile(manifest, '');
+    await writeFile(errorsFile, '');
+    if (options.quality) await writeFile(excludedFile, '');
+    let photos = 0, faces = 0, errors = 0, excluded = 0, i = -1;
+    // Photos of different input roots can have the same relative path (`a/p.png`, `b/p.png` -> `p.png`): the
+    // second and later get `~2`, `~3`, ... so that no crop overwrites another (the manifest names the source).
+    const stemOwner = new Map<string, string>();
+    const uniqueStem = (path: string, root: string): string => {
+      const stem = cropStem(path, root);
+      for (let k = 1; ; k++) {
+        const candidate = k === 1 ? stem : `${stem}~${k}`;
+        const owner = stemOwner.get(candidate);
+        if (owner === undefined) stemOwner.set(candidate, path);
+        if (owner === undefined || owner === path) return candidate;
       }
+    };
+    for await (const item of listPhotos(inputs)) {
+      i++;
+      if (options.shard && i % options.shard.count !== options.shard.index) continue;
+      photos++;
+      let error: PhotoError | null = item.problem ?? null;
+      let n = 0;
+      if (!error) {
+        try {
+          const det = await tagger.detectFile(item.path);
+          const lines: string[] = [];
+          const left: string[] = [];
+          const stem = det.faces.length ? uniqueStem(item.path, item.root) : '';
+          for (const [k, f] of det.faces.entries()) {
+            const measured = await tagger.measureFace(det.image, f);
+            const score = Math.round(f.detection.score * 1e4) / 1e4;
+            const why = options.quality ? qualityExclusions(measured, options.quality) : [];
+            if (why.length) {
+              left.push(JSON.stringify({ source: item.path, face: k, score, ...measured, excluded: why.map(formatExclusion) }));
+              continue;
+            }
+            const name = faceFile(stem, k);
+            const file = join(outDir, name);
+            await mkdir(dirname(file), { recursive: true });
+            const c = f.aligned.crop;
+            await sharp(c.data, { raw: { width: c.width, height: c.height, channels: 3 } }).png().toFile(file);
+            const d = roundDetection(f.detection);
+            const line: CropManifestLine = { crop: name, source: item.path, face: k, score: d.score, box: d.box, ...measured };
+            lines.push(JSON.stringify(line));
+          }
+          if (lines.length) await appendFile(manifest, lines.join('\n') + '\n');
+          if (left.length) await appendFile(excludedFile, left.join('\n') + '\n');
+          n = lines.length;
+          excluded += left.length;
+        } catch (err) {
+          error = errorRecord(item.path, err).error;
+        }
+      }
+      if (error) {
+        errors++;
+        await appendFile(errorsFile, JSON.stringify({ path: item.path, error }) + '\n');
+      }
+      faces += n;
+      options.onPhoto?.({ path: item.path, faces: n, error });
     }
-    if (error) {
-      errors++;
-      await appendFile(errorsFile, JSON.stringify({ path: item.path, error }) + '\n');
-    }
-    faces += n;
-    options.onPhoto?.({ path: item.path, faces: n, error });
+    return { photos, faces, errors, excluded };
+  } finally {
+    await tagger.close();
   }
-  return { photos, faces, errors, excluded };
 }

@@ -38,7 +38,9 @@ export interface TagFilesOptions extends Omit<ParallelTagOptions, 'onReady'> {
  * `duplicate_of` (the first path of this run with identical bytes, else null), `width`, `height`, `faces`, `error`,
  * `provenance` (see {@link TagRecord}).
  * Unreadable photos become records with an `error` (codes: `DecodeErrorCode`, `internal_error`); nothing throws for a
- * bad photo. Records stream out as they are made; memory stays bounded however many photos there are.
+ * bad photo. Records stream out as they are made; memory stays bounded however many photos there are. The models are
+ * released when the generator finishes, throws or is stopped early (in the calling thread: `Tagger.close`; on workers:
+ * the pool's threads end).
  *
  * @throws Error naming the model file when a model cannot be loaded; RangeError for a bad `workers`.
  * @example
@@ -54,12 +56,17 @@ export async function* tagFiles(inputs: readonly string[], options: TagFilesOpti
     return;
   }
   const tagger = await Tagger.create(tagOptions);
-  for await (const item of listPhotos(inputs)) {
-    if (skip?.(item.path)) continue;
-    const rec = item.problem
-      ? withHash({ path: item.path, width: null, height: null, faces: [], error: item.problem }, null)
-      : await tagPhotoHashed(tagger, item.path);
-    yield withProvenance(markExcluded(markDuplicate(rec, firstByHash), quality), provenance);
+  try {
+    for await (const item of listPhotos(inputs)) {
+      if (skip?.(item.path)) continue;
+      const rec = item.problem
+        ? withHash({ path: item.path, width: null, height: null, faces: [], error: item.problem }, null)
+        : await tagPhotoHashed(tagger, item.path);
+      yield withProvenance(markExcluded(markDuplicate(rec, firstByHash), quality), provenance);
+    }
+  } finally {
+    // The three onnxruntime sessions are native memory that garbage collection does not free.
+    await tagger.close();
   }
 }
 

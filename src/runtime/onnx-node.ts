@@ -34,5 +34,6 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
       for (const [k, v] of Object.entries(out)) res[k] = { data: v.data as Float32Array, dims: v.dims };
       return res;
     },
+    release: () => session.release(),
   };
 }

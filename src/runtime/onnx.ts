@@ -25,4 +25,9 @@ export interface ModelRunner {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, InputTensor>): Promise<Record<string, FloatTensor>>;
+  /**
+   * Free the session's native memory (onnxruntime's `InferenceSession.release`). The runner must not be used
+   * afterwards. Optional: test doubles hold nothing to free.
+   */
+  release?(): Promise<void>;
 }
