@@ -138,10 +138,51 @@ export function fisherExact2x2(table: Table): number {
 }
 
 /**
+ * One hypergeometric variate: the number of marked items among `draws` items drawn without replacement from
+ * `population` items of which `marked` are marked. Exact inversion of one uniform, searching outwards from the
+ * mode (the step Patefield's AS 159 uses for each cell): P(mode) from log-gamma, then the neighbours by the
+ * ratios P(x+1)/P(x) = (K−x)(n−x) / ((x+1)(N−K−n+x+1)) and P(x−1)/P(x) = x(N−K−n+x) / ((K−x+1)(n−x+1)),
+ * alternately up and down, until the uniform is used up. Expected cost O(standard deviation) steps, one uniform.
+ *
+ * @param draws n, @param marked K, @param population N: integers with 0 <= n, K <= N
+ * @returns x in [max(0, n + K − N), min(n, K)]
+ */
+export function hypergeometric(rng: Rng, draws: number, marked: number, population: number): number {
+  const n = draws, K = marked, N = population;
+  const lo = Math.max(0, n + K - N);
+  const hi = Math.min(n, K);
+  if (lo >= hi) return lo;
+  const mode = Math.min(hi, Math.max(lo, Math.floor(((n + 1) * (K + 1)) / (N + 2))));
+  const lg = jStat.gammaln;
+  const logC = (a: number, k: number) => lg(a + 1) - lg(k + 1) - lg(a - k + 1);
+  const pMode = Math.exp(logC(K, mode) + logC(N - K, n - mode) - logC(N, n));
+  let u = rng.next() - pMode;
+  if (u < 0) return mode;
+  let up = mode, down = mode, pUp = pMode, pDown = pMode;
+  while (up < hi || down > lo) {
+    if (up < hi) {
+      pUp *= ((K - up) * (n - up)) / ((up + 1) * (N - K - n + up + 1));
+      up++;
+      u -= pUp;
+      if (u < 0) return up;
+    }
+    if (down > lo) {
+      pDown *= (down * (N - K - n + down)) / ((K - down + 1) * (n - down + 1));
+      down--;
+      u -= pDown;
+      if (u < 0) return down;
+    }
+  }
+  return mode; // only reached through rounding (the probabilities summed to a hair under 1)
+}
+
+/**
  * Monte Carlo exact test of independence for an r x 2 table (Hope, "A simplified Monte Carlo
  * significance test procedure", JRSS B 30, 1968; the approach of R's
  * `chisq.test(simulate.p.value = TRUE)`): tables with the observed margins are drawn uniformly
- * at random (random assignment of the column-1 items to rows) and p = (1 + #{X²* >= X²}) / (B + 1).
+ * at random and p = (1 + #{X²* >= X²}) / (B + 1). Each table is drawn as R does, by Patefield's algorithm
+ * (Applied Statistics AS 159, 1981), which for two columns is one hypergeometric variate per row: row i's
+ * column-1 count given the rows before it ({@link hypergeometric}). Cost O(B·r) uniforms, whatever the counts.
  * Used where the chi-square approximation is poor (small expected counts).
  *
  * @param replicates B, a positive integer (default 9999)
@@ -157,38 +198,19 @@ export function monteCarloTest(table: Table, rng: Rng, replicates = 9999): { sta
   const { rows, cols, total } = margins(table);
   const observed = chiSquareTest(table).statistic;
   if (total === 0 || cols[0] === 0 || cols[1] === 0) return { statistic: observed, p: 1 };
-  // Draw the smaller column's items: m distinct positions among `total`, by Floyd's algorithm.
-  const small = cols[0] <= cols[1] ? 0 : 1;
-  const m = cols[small];
-  const cum: number[] = [];
-  let acc = 0;
-  for (const v of rows) cum.push((acc += v));
   const exp0 = rows.map((v) => (v * cols[0]) / total);
   const exp1 = rows.map((v) => (v * cols[1]) / total);
-  const counts = new Array<number>(rows.length);
   const tol = observed * 1e-7;
   let atLeast = 0;
   for (let b = 0; b < replicates; b++) {
-    counts.fill(0);
-    const chosen = new Set<number>();
-    for (let j = total - m; j < total; j++) {
-      const t = rng.int(j + 1);
-      const pick = chosen.has(t) ? j : t;
-      chosen.add(pick);
-      // Row of position `pick`: first i with pick < cum[i].
-      let lo = 0;
-      let hi = cum.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (pick < cum[mid]) hi = mid;
-        else lo = mid + 1;
-      }
-      counts[lo]++;
-    }
+    let left = total; // items not yet given to a row
+    let left0 = cols[0]; // column-1 items among them
     let x2 = 0;
     for (let i = 0; i < rows.length; i++) {
       if (rows[i] === 0) continue;
-      const x0 = small === 0 ? counts[i] : rows[i] - counts[i];
+      const x0 = left === rows[i] ? left0 : hypergeometric(rng, rows[i], left0, left);
+      left -= rows[i];
+      left0 -= x0;
       const x1 = rows[i] - x0;
       x2 += (x0 - exp0[i]) ** 2 / exp0[i] + (x1 - exp1[i]) ** 2 / exp1[i];
     }

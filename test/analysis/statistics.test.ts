@@ -7,10 +7,11 @@ import {
   chiSquareTest,
   cramersV,
   fisherExact2x2,
+  hypergeometric,
   monteCarloTest,
   testEqualPrevalence,
 } from '../../src/analysis/tests.js';
-import { createRng } from '../../src/analysis/random.js';
+import { createRng, type Rng } from '../../src/analysis/random.js';
 
 // Reference values below were computed independently with SciPy 1.17 (scipy.stats.chi2_contingency
 // with correction=False, fisher_exact, chi2.sf, false_discovery_control) or taken from the papers.
@@ -184,5 +185,54 @@ describe('binomial sampler', () => {
     const b = createRng(5);
     for (let i = 0; i < 100; i++) expect(a.next()).toBe(b.next());
     expect(createRng(6).next()).not.toBe(createRng(5).next());
+  });
+});
+
+describe('hypergeometric (the per-cell draw of Patefield AS 159)', () => {
+  it('draws with the hypergeometric probabilities (SciPy hypergeom.pmf(k, 25, 9, 6))', () => {
+    const pmf = [0.0452173913, 0.2219762846, 0.3699604743, 0.2656126482, 0.0853754941, 0.0113833992, 0.0004743083];
+    const rng = createRng(11);
+    const freq = new Array<number>(7).fill(0);
+    const B = 200_000;
+    for (let b = 0; b < B; b++) freq[hypergeometric(rng, 6, 9, 25)]++;
+    // Standard error at most 0.0011: 0.005 is 4.5 of them.
+    freq.forEach((f, k) => expect(Math.abs(f / B - pmf[k])).toBeLessThan(0.005));
+  });
+  it('returns the only possible value of a degenerate draw', () => {
+    const rng = createRng(1);
+    expect(hypergeometric(rng, 5, 0, 10)).toBe(0);
+    expect(hypergeometric(rng, 10, 4, 10)).toBe(4);
+    expect(hypergeometric(rng, 8, 7, 10)).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('monteCarloTest against exact conditional p-values', () => {
+  // Exact p = P(X²* >= X²) over all tables with the observed margins (multivariate hypergeometric), enumerated
+  // with SciPy 1.17 (scipy.stats.multivariate_hypergeom.pmf), independently of the sampler under test.
+  const cases: [number[][], number, number][] = [
+    [[[1, 30], [0, 30], [4, 30]], 4.807084124, 0.1245189744],
+    [[[2, 3], [0, 6], [5, 1]], 8.605238095, 0.0106951872],
+    [[[1, 9], [11, 3]], 10.971428571, 0.0027594562],
+    [[[0, 8], [1, 7], [0, 9], [3, 4]], 8.326530612, 0.0239432703],
+  ];
+  for (const [t, x2, p] of cases) {
+    it(`${JSON.stringify(t)}: X² = ${x2}, exact p = ${p}`, () => {
+      const mc = monteCarloTest(t, createRng(5), 99_999);
+      expect(mc.statistic).toBeCloseTo(x2, 8);
+      // Standard error sqrt(p(1-p)/B) <= 0.00105 at B = 99,999: 0.004 is nearly 4 of them.
+      expect(Math.abs(mc.p - p)).toBeLessThan(0.004);
+    });
+  }
+  it('uses one uniform per row and replicate, however large the columns (O(B·r))', () => {
+    let calls = 0;
+    const base = createRng(9);
+    const counting: Rng = {
+      next: () => (calls++, base.next()),
+      int: (n) => (calls++, base.int(n)),
+      binomial: (n, q) => (calls++, base.binomial(n, q)),
+    };
+    // One tiny group beside two large ones: before, each replicate drew all 9,001 present faces one by one.
+    monteCarloTest([[1, 0], [5000, 5000], [4000, 6000]], counting, 100);
+    expect(calls).toBeLessThanOrEqual(100 * 2); // the last row's count follows from the margins
   });
 });
