@@ -11,7 +11,10 @@ import { edgeMapToCentreMap, warpSimilarity } from '../align/warp.js';
  * Options of the face detector. Defaults are chosen on the shared sample photos and CelebA (see docs/detection.md).
  */
 export interface DetectOptions {
-  /** Minimum detector confidence in [0, 1] for a face to be reported. Default 0.75. */
+  /**
+   * Minimum detector confidence in [0, 1] for a face to be reported. Default 0.75. Values below
+   * {@link MIN_CANDIDATE_SCORE} (0.05) act as 0.05: lower-scoring anchors are never candidates.
+   */
   scoreThreshold?: number;
   /**
    * Second look: each face is re-scored by the short-range model on a square crop 1.6x the face box, centred
@@ -55,6 +58,14 @@ const MIN_DETECTABLE = 24;
 const MAX_UPSCALE = 2;
 /** Candidates below this score are dropped before merging (they only blur the weighted mean). */
 const CANDIDATE_FLOOR = 0.3;
+/**
+ * The lowest candidate floor, whatever `scoreThreshold` asks: at 0 every anchor of every level and tile (about
+ * 100,000 for a 1024 px level) would be kept, merged by O(n²) non-maximum suppression and verified one by one.
+ * A `scoreThreshold` below it acts as this value.
+ */
+export const MIN_CANDIDATE_SCORE = 0.05;
+/** At most this many candidates (the highest scoring) go into non-maximum suppression, which is O(n²). */
+export const MAX_CANDIDATES = 5000;
 
 /**
  * MediaPipe BlazeFace (Bazarevsky et al., "BlazeFace: Sub-millisecond Neural Face Detection on Mobile GPUs",
@@ -102,12 +113,16 @@ export class BlazeFaceDetector {
     checkUnit('iouThreshold', opts.iouThreshold);
     checkUnit('verifyThreshold', opts.verifyThreshold);
     if (!(opts.minFaceSize > 0)) throw new RangeError(`expected a positive number for minFaceSize but received ${opts.minFaceSize}`);
-    const floor = Math.min(CANDIDATE_FLOOR, opts.scoreThreshold);
+    const floor = Math.max(MIN_CANDIDATE_SCORE, Math.min(CANDIDATE_FLOOR, opts.scoreThreshold));
     const candidates: Detection[] = [];
+    // push one by one: spreading a level's candidates into push() can overflow the call stack.
+    const add = (found: Detection[]) => {
+      for (const d of found) candidates.push(d);
+    };
     const maxSide = Math.max(image.width, image.height);
 
     // Short-range model on the whole photo (close-up faces).
-    candidates.push(...(await this.runLevel(this.front, FRONT_SIZE, FIXED_TILES(FRONT_SIZE), image, FRONT_SIZE / maxSide, floor)));
+    add(await this.runLevel(this.front, FRONT_SIZE, FIXED_TILES(FRONT_SIZE), image, FRONT_SIZE / maxSide, floor));
 
     // Full-range model over the pyramid.
     const needScale = Math.min(MAX_UPSCALE, MIN_DETECTABLE / opts.minFaceSize);
@@ -116,10 +131,15 @@ export class BlazeFaceDetector {
       // Above level 0, faces larger than the tile overlap are left to the coarser levels, where they are
       // smaller, whole inside one tile, and the full-range model scores them reliably.
       const maxFace = k === 0 ? Infinity : TILE_OVERLAP;
-      candidates.push(...(await this.runLevel(this.back, BACK_SIZE, this.backTiling, image, scale, floor, maxFace)));
+      add(await this.runLevel(this.back, BACK_SIZE, this.backTiling, image, scale, floor, maxFace));
       if (scale >= needScale || scale >= MAX_UPSCALE) break;
     }
-    const faces = weightedNonMaxSuppression(candidates, opts.iouThreshold).filter((d) => d.score >= opts.scoreThreshold);
+    if (candidates.length > MAX_CANDIDATES) {
+      candidates.sort((a, b) => b.score - a.score);
+      candidates.length = MAX_CANDIDATES;
+    }
+    const reportAbove = Math.max(MIN_CANDIDATE_SCORE, opts.scoreThreshold);
+    const faces = weightedNonMaxSuppression(candidates, opts.iouThreshold).filter((d) => d.score >= reportAbove);
     if (opts.verifyThreshold <= 0) return faces;
     const kept: Detection[] = [];
     for (const f of faces) if ((await this.verificationScore(image, f)) >= opts.verifyThreshold) kept.push(f);
