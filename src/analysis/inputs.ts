@@ -89,7 +89,9 @@ export interface Manifest {
  * columns allowed, e.g. `gender`, `decade`). Relative paths are taken relative to the manifest's
  * folder (and, failing that, to the working directory) when matched against photos.
  * @throws UsageError when the file cannot be read, a required column is missing, a row has the
- *   wrong number of fields or an empty path/group, or a path is listed twice with different groups
+ *   wrong number of fields or an empty path/group, or a photo is listed twice with different groups (paths are
+ *   compared after resolving them against the manifest's folder, so `a/x.jpg` and `./a/x.jpg` are one photo; a
+ *   photo listed twice in one group is kept once)
  */
 export function readManifest(file: string): Manifest {
   let text: string;
@@ -104,7 +106,9 @@ export function readManifest(file: string): Manifest {
   for (const need of ['path', 'group']) {
     if (!columns.includes(need)) throw new UsageError(`${file}: expected a "${need}" column in the header but found: ${columns.join(', ')}`);
   }
-  const seen = new Map<string, string>();
+  // Keyed by the resolved path, so that `a/x.jpg` and `./a/x.jpg` (or `a//x.jpg`, `b/../a/x.jpg`) are one photo.
+  const base = dirname(resolve(file));
+  const seen = new Map<string, { group: string; path: string }>();
   const entries: ManifestEntry[] = [];
   for (const row of rows.slice(1)) {
     if (row.fields.length !== columns.length) {
@@ -113,12 +117,14 @@ export function readManifest(file: string): Manifest {
     const rec = Object.fromEntries(columns.map((c, j) => [c, row.fields[j].trim()]));
     if (!rec.path) throw new UsageError(`${file}:${row.line}: empty path`);
     if (!rec.group) throw new UsageError(`${file}:${row.line}: empty group for ${rec.path}`);
-    const prev = seen.get(rec.path);
-    if (prev !== undefined && prev !== rec.group) {
-      throw new UsageError(`${file}:${row.line}: ${rec.path} is listed in two groups ("${prev}" and "${rec.group}")`);
+    const key = resolve(base, rec.path);
+    const prev = seen.get(key);
+    if (prev !== undefined && prev.group !== rec.group) {
+      const spelt = prev.path === rec.path ? rec.path : `${rec.path} (also listed as ${prev.path})`;
+      throw new UsageError(`${file}:${row.line}: ${spelt} is listed in two groups ("${prev.group}" and "${rec.group}")`);
     }
     if (prev !== undefined) continue;
-    seen.set(rec.path, rec.group);
+    seen.set(key, { group: rec.group, path: rec.path });
     entries.push({ path: rec.path, group: rec.group, columns: rec, line: row.line });
   }
   if (entries.length === 0) throw new UsageError(`${file}: the manifest lists no photos`);

@@ -40,6 +40,12 @@ describe('readManifest', () => {
     expect(() => readManifest(f)).toThrow(/bad.csv:3: expected 2 fields/);
     writeFileSync(f, 'path,group\na.jpg,A\na.jpg,B\n');
     expect(() => readManifest(f)).toThrow(/two groups/);
+    // The same photo spelt two ways: before, both entries were kept, the two-groups check was passed, and the
+    // earlier spelling was later reported missing (exit 2).
+    writeFileSync(f, 'path,group\na/x.jpg,A\n./a/x.jpg,B\n');
+    expect(() => readManifest(f)).toThrow(/bad\.csv:3: \.\/a\/x\.jpg \(also listed as a\/x\.jpg\) is listed in two groups \("A" and "B"\)/);
+    writeFileSync(f, 'path,group\na/x.jpg,A\n./a//x.jpg,A\nb/../a/y.jpg,B\n' + resolve(dir, 'a/y.jpg') + ',B\n');
+    expect(readManifest(f).entries.map((e) => e.path)).toEqual(['a/x.jpg', 'b/../a/y.jpg']);
     expect(() => readManifest(join(dir, 'nope.csv'))).toThrow(/cannot read manifest/);
   });
 });
