@@ -43,6 +43,9 @@ export interface InputSummary {
   errors: { path: string; code: string; message: string }[];
 }
 
+/** compare.csv's `panel` value for the panel of all faces; no `--by` level may be named so. */
+export const ALL_PANEL = 'all';
+
 /**
  * Flatten photo records into face observations.
  *
@@ -57,7 +60,8 @@ export interface InputSummary {
  * @returns the observations, the summary, and the pose, quality and detector score of every kept face (for the
  *   report's quality section; faces of records without them are not listed)
  * @throws UsageError when the attribute of `--split-by-attribute` is missing from a face's decisions, a photo has
- *   no value in `clusterColumn`, or a rule is given and a face record has no quality or pose
+ *   no value in `clusterColumn`, a rule is given and a face record has no quality or pose, or a `--by` level is
+ *   named "all" (compare.csv's name for the all-faces panel)
  */
 export function toObservations(
   photos: readonly { photo: PhotoResult; assignment: Assignment }[],
@@ -102,6 +106,9 @@ export function toObservations(
       let level: string | null = null;
       if (factor.kind === 'column') {
         level = assignment.columns?.[factor.column] || null;
+        if (level === ALL_PANEL) {
+          throw new UsageError(`${photo.path}: the ${factor.column} column has a level named "${ALL_PANEL}", which is the name of the all-faces panel in compare.csv; rename that level`);
+        }
       } else if (factor.kind === 'attribute') {
         const d = face.decisions[factor.attribute];
         if (d === undefined) throw new UsageError(`${photo.path}: a face has no decision for ${factor.attribute}`);

@@ -1,19 +1,15 @@
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
+import { csvField } from '../csv.js';
 import { LANDMARK_NAMES, type FaceQuality, type PhotoResult } from '../types.js';
 import { provenanceCsvCells, provenanceCsvHeader, type Provenance } from './provenance.js';
+
+export { csvField, csvRow } from '../csv.js';
 
 /**
  * The pose and quality columns of `tag --format csv`, after the keypoints (empty for records without them), and
  * `excluded`: the reasons a quality rule left the face out, joined by "; " (empty when kept or without a rule).
  */
 export const POSE_QUALITY_COLUMNS = ['yaw', 'pitch', 'roll', 'eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped', 'excluded'] as const;
-
-/** Quote a CSV field per RFC 4180 when it contains a comma, quote or line break. */
-export function csvField(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /**
  * Header of `tag --format csv`: photo columns (path, content hash, first path with the same bytes, size), face
@@ -34,20 +30,20 @@ export function tagCsvHeader(names: readonly string[] = CELEBA_ATTRIBUTES): stri
  */
 export function tagCsvRows(r: PhotoResult, names: readonly string[] = CELEBA_ATTRIBUTES, provenance?: Provenance): string[] {
   const base = [csvField(r.path), csvField(r.sha256), csvField(r.duplicate_of), csvField(r.width), csvField(r.height)];
-  const prov = provenance ? provenanceCsvCells(provenance).map(csvField) : provenanceCsvHeader().map(() => '');
+  const prov = provenance ? provenanceCsvCells(provenance).map((v) => csvField(v)) : provenanceCsvHeader().map(() => '');
   if (r.faces.length === 0) {
     const empty = new Array(6 + 2 * LANDMARK_NAMES.length + POSE_QUALITY_COLUMNS.length).fill('');
     return [[...base, ...empty, csvField(r.error?.code), csvField(r.error?.message), ...new Array(names.length * 2).fill(''), ...prov].join(',')];
   }
   return r.faces.map((f, i) =>
     [
-      ...base, i, f.score, f.box.x, f.box.y, f.box.width, f.box.height,
-      ...f.landmarks.flat(),
-      ...(['yaw', 'pitch', 'roll'] as const).map((k) => f.pose?.[k] ?? ''),
-      ...(['eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped'] as const).map((k) => f.quality?.[k] ?? ''),
+      ...base, i, csvField(f.score), csvField(f.box.x), csvField(f.box.y), csvField(f.box.width), csvField(f.box.height),
+      ...f.landmarks.flat().map((v) => csvField(v)),
+      ...(['yaw', 'pitch', 'roll'] as const).map((k) => csvField(f.pose?.[k])),
+      ...(['eye_distance', 'sharpness', 'brightness', 'contrast', 'clipped'] as const).map((k) => csvField(f.quality?.[k])),
       csvField(f.excluded?.join('; ')),
       '', '',
-      ...names.map((n) => f.attributes[n]?.toFixed(4) ?? ''),
+      ...names.map((n) => (Number.isFinite(f.attributes[n]) ? f.attributes[n].toFixed(4) : '')),
       ...names.map((n) => (f.decisions[n] === undefined ? '' : f.decisions[n] ? 1 : 0)),
       ...prov,
     ].join(','),

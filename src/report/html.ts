@@ -96,6 +96,7 @@ export function renderReport(result: CompareResult, context: CompareContext, cha
   if (result.corrected && context.model) {
     h.push(`<div class="callout"><b>Read this before the corrected figures: they rest on an assumption.</b> The corrected prevalence assumes that the model makes its mistakes at the same rates on these photos, and in every group, as it did on CelebA's validation faces. That is often false: the model's errors depend on the other features of a face and on the kind of photo. Even on CelebA-HQ validation photos (CelebA's own kind of photo) split by a true label, more than one printed corrected interval in ten missed the true prevalence (docs/compare.md); on photos unlike CelebA it can be far worse. ${result.twoPhase ? 'The two-phase figures above, from your own labels, do not need this assumption; prefer them.' : 'For figures that do not need it, label a random sample of your own faces (<code>facetally sample</code>, then <code>compare --validation-labels</code>): about 150 faces per group.'}</div>
 <div class="callout"><b>Two kinds of prevalence.</b> The <i>raw</i> prevalence is the share of faces the model marks as showing the attribute — what the original study reported. It is biased whenever the model errs: a model that misses 20% of hats and calls 5% of bare heads hatted will over-count hats in a hatless crowd and under-count them in a hatted one. The <i>corrected</i> prevalence undoes this with the Rogan–Gladen estimator, using the sensitivity and specificity the model <code>${escapeHtml(context.model.name)}</code> showed on the ${escapeHtml(context.model.validationSplit)} split (${context.model.validationN} faces). It is given only for attributes the model separates well (Youden's J = Se + Sp − 1 ≥ ${MIN_YOUDEN_J}); for the others the raw share is shown with the reason. Its ${level}% interval: ${escapeHtml(CORRECTED_INTERVAL_METHOD)}.</div>`);
+    if (context.secondFactor?.kind === 'attribute') h.push(splitByPredictionCaveat(context.secondFactor.name));
   } else {
     h.push(`<div class="callout"><b>Raw prevalence only.</b> ${escapeHtml(context.correctionOff ?? 'No model validation counts were available')}; the shares below are of the model's positive decisions and are biased wherever the model errs.</div>`);
   }
@@ -177,6 +178,18 @@ function provenanceNote(rp: NonNullable<CompareContext['resultsProvenance']>): s
   const mixed = rp.provenances.length > 1 ? ` <b>The results mix ${rp.provenances.length} different settings or models</b>; their records are pooled here.` : '';
   const without = rp.recordsWithout ? ` ${rp.recordsWithout === 1 ? '1 record carries' : `${rp.recordsWithout} records carry`} no provenance (written by an earlier facetally).` : '';
   return `<p class="note">Results made with:${mixed}${without}</p>${items ? `<ul class="note">${items}</ul>` : ''}`;
+}
+
+/**
+ * The caveat of panels defined by a predicted attribute (`--split-by-attribute`): the panels select faces by the
+ * model's own decision, while the correction inside them uses the sensitivity and specificity measured on all
+ * validation faces. Error rates conditional on the panel (e.g. on faces the model calls Male) differ from the
+ * overall ones (the model's errors on one attribute are not independent of its decision on another), so the
+ * Rogan–Gladen assumption of transportable error rates does not hold inside a panel.
+ */
+export function splitByPredictionCaveat(attribute: string): string {
+  const a = escapeHtml(attribute);
+  return `<div class="callout caveat" id="split-caveat"><b>Panels chosen by a prediction.</b> The panels <i>${a}</i> and <i>not ${a}</i> hold the faces the model <i>decided</i> show ${a} or not, not the faces that do. Inside a panel the correction still uses the sensitivity and specificity measured on all validation faces, but the model's error rates among faces it calls ${a} differ from those among all faces (its errors on one attribute go with its decision on another), which breaks the correction's assumption of equal error rates. Read the corrected prevalences and differences inside these panels as approximate; the panel of all faces is not affected. Misclassified ${a} faces also sit in the wrong panel, so the panels are not pure either.</div>`;
 }
 
 function rankingTable(result: CompareResult, rows: AttributeComparison[], level: number): string {

@@ -1,3 +1,5 @@
+import { ALL_PANEL } from '../analysis/observations.js';
+import { csvRow } from '../csv.js';
 import type { Provenance } from '../pipeline/provenance.js';
 /**
  * The comparison as a JSON document and as a long-format CSV table.
@@ -64,8 +66,10 @@ export const CSV_COLUMNS = [
 
 /**
  * One row per (panel, attribute, group): the group's figures, then the attribute's test and
- * effect sizes (repeated on each of its groups' rows). `panel` is "all" or the factor level.
- * Empty fields mean "not available" (no faces, no correction, untested).
+ * effect sizes (repeated on each of its groups' rows). `panel` is "all" or the factor level (a level may not be
+ * named "all": {@link toObservations} refuses it). Empty fields mean "not available" (no faces, no correction,
+ * untested). Written with the project's CSV writer ({@link csvRow}: numbers to 8 significant digits, text that
+ * starts like a spreadsheet formula prefixed with `'`).
  */
 export function compareCsv(result: CompareResult): string {
   const lines = [CSV_COLUMNS.join(',')];
@@ -78,7 +82,7 @@ export function compareCsv(result: CompareResult): string {
       for (const [i, g] of a.groups.entries()) {
         const tg = t?.groups[i] ?? null;
         const row = [
-          panel.level ?? 'all', a.attribute, g.group, g.n, g.count, g.prevalence, g.wilson?.lower, g.wilson?.upper,
+          panel.level ?? ALL_PANEL, a.attribute, g.group, g.n, g.count, g.prevalence, g.wilson?.lower, g.wilson?.upper,
           g.corrected?.estimate, g.corrected?.lower, g.corrected?.upper, c?.sensitivity, c?.specificity,
           a.test?.method, a.test?.statistic, a.test?.df, a.test?.p, a.q, a.test ? a.significant : undefined, a.test?.cramersV,
           d?.higherGroup, d?.lowerGroup, d?.difference, d?.lower, d?.upper,
@@ -86,16 +90,10 @@ export function compareCsv(result: CompareResult): string {
           tg?.labelled, tg?.estimate, tg?.lower, tg?.upper, tg?.ppv, tg?.npv, tg?.pooled ?? undefined,
           t?.test?.p, t?.q, td?.higherGroup, td?.lowerGroup, td?.difference, td?.lower, td?.upper, tg?.labelsToHalve,
         ];
-        lines.push(row.map(csvField).join(','));
+        lines.push(csvRow(row, { significantDigits: 8 }));
       }
     }
   }
   return lines.join('\n') + '\n';
 }
 
-function csvField(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(Number.isInteger(v) ? v : +v.toPrecision(8)) : '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}

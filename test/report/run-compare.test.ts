@@ -61,6 +61,17 @@ describe('runCompare', () => {
     expect((html.match(/<svg/g) ?? []).length).toBe(4);
     expect(html).toContain('Rogan–Gladen');
     expect(html).toContain('broken.jpg');
+    expect(html).not.toContain('split-caveat'); // --by a manifest column: the panels are not chosen by the model
+  });
+
+  it('--split-by-attribute with the correction says that the overall error rates do not hold inside the panels', async () => {
+    const { dir } = workspace();
+    const out = join(dir, 'out-split');
+    const o = await runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), splitByAttribute: 'Male', out, sidecar: join(dir, 'attributes.json'), bootstrap: 100, png: false });
+    expect(o.result.corrected).toBe(true);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<div class="callout caveat" id="split-caveat"><b>Panels chosen by a prediction.</b> The panels <i>Male</i> and <i>not Male</i>');
+    expect(html).toContain("breaks the correction's assumption of equal error rates");
   });
 
   it('assigns recorded photos to folders with --results and folders, and runs the tagger for folders', async () => {
