@@ -126,12 +126,24 @@ describe('corrected interval at the boundaries', () => {
     const validation = { tp: 900, fn: 100, tn: 950, fp: 50 };
     const r = bootstrapCorrected([{ count: 0, n: 4 }, { count: 4, n: 4 }], validation, { rng: createRng(3), replicates: 4000 });
     const [g0, g4] = r.groups;
-    // Jeffreys 97.5% point for 0/4 is about 0.42; corrected (0.42 + 0.95 - 1) / 0.85 ≈ 0.43
+    // Reference: the same simulation with 4,000,000 draws in NumPy (Se* ~ Beta(900.5, 100.5), Sp* ~ Beta(950.5,
+    // 50.5), a* ~ Beta(0.5, 4.5) or Beta(4.5, 0.5)): upper 97.5% point 0.4644 for 0/4 (the Jeffreys point
+    // 0.4448, corrected (0.4448 + 0.95 − 1) / 0.85 = 0.4644), lower 2.5% point 0.5948 for 4/4. With 4,000
+    // replicates the percentile's Monte Carlo standard error is sqrt(0.975·0.025/4000) / density ≈ 0.0094 for
+    // both (Beta density 0.262 per corrected unit there): the bounds below are 4 of them.
     expect(g0!.lower).toBe(0);
-    expect(g0!.upper).toBeGreaterThan(0.3);
-    expect(g0!.upper).toBeLessThan(0.6);
+    expect(Math.abs(g0!.upper - 0.4644)).toBeLessThan(0.038);
     expect(g4!.upper).toBe(1);
-    expect(g4!.lower).toBeLessThan(0.7);
+    expect(Math.abs(g4!.lower - 0.5948)).toBeLessThan(0.038);
     // the raw Wilson upper bound for 0/4 is 0.49: the corrected interval is of the same order, not [0, 0]
+  });
+  it('drops replicates whose resampled Se + Sp <= 1 and counts them', () => {
+    // Validation 3/4 positives and 3/4 negatives right: Se* and Sp* ~ Beta(3.5, 1.5); P(Se* + Sp* <= 1) =
+    // 0.0784 (numerical integration with SciPy), so about 314 of 4,000 replicates (SD 17) are dropped.
+    const r = bootstrapCorrected([{ count: 2, n: 10 }, { count: 6, n: 10 }], { tp: 3, fn: 1, tn: 3, fp: 1 }, { rng: createRng(5), replicates: 4000 });
+    expect(r.dropped).toBeGreaterThan(314 - 4 * 17);
+    expect(r.dropped).toBeLessThan(314 + 4 * 17);
+    for (const reps of r.replicates) expect(reps.length).toBe(4000 - r.dropped);
+    expect(r.replicates[0].every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import jStat from 'jstat';
 import { newcombeDifference, wilsonInterval, zFor } from '../../src/analysis/wilson.js';
 import {
   benjaminiHochberg,
@@ -29,6 +28,20 @@ describe('wilsonInterval', () => {
     expect(w.lower).toBeCloseTo(0.000176546, 8);
     expect(w.upper).toBeCloseTo(0.005642559, 8);
   });
+  it('matches the worked examples of Newcombe (1998a), method 3 (score interval without continuity correction)', () => {
+    // Newcombe, "Two-sided confidence intervals for the single proportion", Statistics in Medicine 17, 1998.
+    const cases: [number, number, number, number][] = [[81, 263, 0.2553, 0.3662], [15, 148, 0.0624, 0.1605], [0, 20, 0, 0.1611], [1, 29, 0.0061, 0.1718]];
+    for (const [k, n, lo, hi] of cases) {
+      const w = wilsonInterval(k, n);
+      expect(w.lower).toBeCloseTo(lo, 4);
+      expect(w.upper).toBeCloseTo(hi, 4);
+    }
+  });
+  it('at 90% and 99%: SciPy-based reference (score formula with scipy.stats.norm.ppf)', () => {
+    expect(wilsonInterval(7, 20, 0.9).lower).toBeCloseTo(0.2022600401, 8);
+    expect(wilsonInterval(7, 20, 0.9).upper).toBeCloseTo(0.5334873112, 8);
+    expect(wilsonInterval(0, 10, 0.99)).toEqual({ lower: 0, upper: expect.closeTo(0.3988540933, 8) });
+  });
   it('is wider at 99% than at 95%', () => {
     const a = wilsonInterval(30, 100, 0.95);
     const b = wilsonInterval(30, 100, 0.99);
@@ -53,6 +66,19 @@ describe('newcombeDifference', () => {
     const b = newcombeDifference(9, 10, 3, 10);
     expect(b.lower).toBeCloseTo(0.1705, 4);
     expect(b.upper).toBeCloseTo(0.809, 4);
+    // The table's boundary cases: a zero count, and both counts at the ends.
+    for (const [k1, n1, k2, n2, lo, hi] of [[5, 56, 0, 29, -0.0381, 0.1926], [0, 10, 0, 20, -0.1611, 0.2775], [10, 10, 0, 20, 0.6791, 1]]) {
+      const d = newcombeDifference(k1, n1, k2, n2);
+      expect(d.lower).toBeCloseTo(lo, 4);
+      expect(d.upper).toBeCloseTo(hi, 4);
+    }
+  });
+  it('at 99%: SciPy-based reference (method 10 from score limits with scipy.stats.norm.ppf)', () => {
+    for (const [k1, n1, k2, n2, lo, hi] of [[56, 70, 48, 80, 0.0054, 0.3718], [9, 10, 3, 10, 0.043, 0.8374], [10, 10, 0, 20, 0.5297, 1]]) {
+      const d = newcombeDifference(k1, n1, k2, n2, 0.99);
+      expect(d.lower).toBeCloseTo(lo, 4);
+      expect(d.upper).toBeCloseTo(hi, 4);
+    }
   });
 });
 
@@ -64,12 +90,18 @@ describe('chiSquareSurvival', () => {
     expect(chiSquareSurvival(40, 5) / 1.493367900050393e-7).toBeCloseTo(1, 8);
     expect(chiSquareSurvival(500, 1) / 9.505397766554137e-111).toBeCloseTo(1, 8);
   });
-  it('agrees with 1 - jStat CDF where that is accurate', () => {
-    for (const df of [1, 2, 3, 7, 39]) {
-      for (const x of [0.1, 1, 2.5, 5, 10, 30]) {
-        expect(chiSquareSurvival(x, df)).toBeCloseTo(1 - jStat.chisquare.cdf(x, df), 9);
-      }
-    }
+  it('agrees with SciPy chi2.sf on a grid crossing both branches (x/2 <= df/2 + 1 and the continued fraction)', () => {
+    // scipy.stats.chi2.sf(x, df), SciPy 1.17, for x in [0.1, 1, 2.5, 5, 10, 30] (not 1 - jStat's CDF, which is
+    // what the code itself computes in one branch: that comparison could not fail).
+    const xs = [0.1, 1, 2.5, 5, 10, 30];
+    const scipy: [number, number[]][] = [
+      [1, [0.751829634046, 0.317310507863, 0.113846298007, 0.0253473186775, 0.001565402258, 4.32046305783e-08]],
+      [2, [0.951229424501, 0.606530659713, 0.28650479686, 0.0820849986239, 0.00673794699909, 3.05902320502e-07]],
+      [3, [0.991837423732, 0.801251956901, 0.475291083343, 0.171797144297, 0.018566135463, 1.38005703129e-06]],
+      [7, [0.999997688581, 0.994828536517, 0.927097065013, 0.659963229694, 0.188573467513, 9.49597250813e-05]],
+      [39, [1, 1, 1, 0.99999999999, 0.999999300162, 0.849177889099]],
+    ];
+    for (const [df, ps] of scipy) xs.forEach((x, i) => expect(chiSquareSurvival(x, df) / ps[i]).toBeCloseTo(1, 9));
   });
   it('is exp(-x/2) for df = 2', () => {
     for (const x of [0.3, 4, 25, 200]) expect(chiSquareSurvival(x, 2) / Math.exp(-x / 2)).toBeCloseTo(1, 9);
