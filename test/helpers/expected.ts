@@ -4,7 +4,8 @@
  *
  * - grace_hopper.jpg, Male: the model (celeba-attributes v3, val 91.2%) says Male with p = 0.998 for this
  *   portrait of an elderly woman in a naval uniform and cap (an outfit that is male in nearly all of CelebA;
- *   v1 said 0.94, v2 0.997). Not a pipeline fault (the crop is correctly aligned).
+ *   v1 said 0.94, v2 0.997; 0.998 both before and after the half-pixel alignment fix). Not a pipeline fault (the
+ *   crop is correctly aligned).
  * The list must stay honest: {@link splitKnownErrors} reports a listed error that the model now gets right,
  * and the tests fail on it, so a fixed error is removed from here.
  */
@@ -48,3 +49,17 @@ export function splitKnownErrors(
   for (const [k, v] of Object.entries(expected)) (knownNames.includes(k) ? known : borderNames.includes(k) ? borderline : strict)[k] = v;
   return { strict, known, borderline };
 }
+
+/**
+ * Face counts the pipeline gets wrong on the sample photos, photo → the count it finds, where it differs from
+ * `expected.json` (a miss on a "hard" photo included). Empty: the pipeline finds every listed face, the hard
+ * cameraman.png profile included (score 0.934, measured after the alignment fix). Tests assert the count exactly,
+ * so a new miss (or a fixed one) fails until this list says so.
+ */
+export const KNOWN_FACE_COUNT_ERRORS: Readonly<Record<string, number>> = {};
+
+/** The face count a test must find for `photo`: its known wrong count if listed, else `expected.json`'s. */
+export function expectedFaceCount(photo: string, expected: number): number {
+  return KNOWN_FACE_COUNT_ERRORS[photo] ?? expected;
+}
+

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_MODEL_DIR } from '../../src/attributes/load-node.js';
-import { BORDERLINE_MARGIN_BROWSER, splitKnownErrors } from '../helpers/expected.js';
+import { BORDERLINE_MARGIN_BROWSER, expectedFaceCount, splitKnownErrors } from '../helpers/expected.js';
 import { iou } from '../../src/detect/nms.js';
 import { Tagger } from '../../src/pipeline/tag.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
@@ -161,8 +161,7 @@ describeShared('web app in Chromium (e2e)', ['data/photos/expected.json'], ([exp
       expect(c, name).toBeDefined();
       expect(c!.error, c!.info).toBeNull();
       const node = nodeResults.get(name)!;
-      if (exp.hard) expect(c!.faces!).toBeLessThanOrEqual(exp.faces);
-      else expect(c!.faces, c!.info).toBe(exp.faces);
+      expect(c!.faces, c!.info).toBe(expectedFaceCount(name, exp.faces));
       expect(c!.faces, `browser vs Node for ${name}`).toBe(node.faces.length);
     });
   }
