@@ -21,7 +21,7 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
   });
 
   it('--help on every command documents the exit codes', () => {
-    for (const args of [['--help'], ['tag', '--help'], ['crop', '--help'], ['draw', '--help'], ['sample', '--help'], ['compare', '--help']]) {
+    for (const args of [['--help'], ['tag', '--help'], ['crop', '--help'], ['draw', '--help'], ['sample', '--help'], ['compare', '--help'], ['eval', '--help'], ['serve', '--help']]) {
       const r = run(args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Exit codes/);
@@ -71,7 +71,22 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     expect(header).toContain('Smiling_decision');
     const row = rows[1].split(',');
     expect(row[header.indexOf('face')]).toBe('0');
-    expect(['0', '1']).toContain(row[header.indexOf('Smiling_decision')]);
+    // The astronaut smiles (expected.json): a decision that is not 1 is an error, whatever it is.
+    expect(row[header.indexOf('Smiling_decision')]).toBe('1');
+    // Every value of the row is the JSON record's, column by column.
+    const json = JSON.parse(run(['tag', example]).stdout.trim());
+    const f = json.faces[0];
+    const cell = (name: string) => row[header.indexOf(name)];
+    expect([cell('path'), cell('sha256'), cell('width'), cell('height')]).toEqual([json.path, json.sha256, String(json.width), String(json.height)]);
+    expect([cell('score'), cell('box_x'), cell('box_y'), cell('box_width'), cell('box_height')].map(Number)).toEqual([f.score, f.box.x, f.box.y, f.box.width, f.box.height]);
+    // The 12 keypoint columns follow box_height (x, y per keypoint, in the record's order).
+    const lm = row.slice(header.indexOf('box_height') + 1, header.indexOf('box_height') + 13).map(Number);
+    expect(lm).toEqual(f.landmarks.flat());
+    for (const a of CELEBA_ATTRIBUTES) {
+      expect(cell(a), a).toBe(f.attributes[a].toFixed(4));
+      expect(cell(`${a}_decision`), a).toBe(f.decisions[a] ? '1' : '0');
+    }
+    expect([cell('error_code'), cell('error_message')]).toEqual(['', '']);
   });
 
   it('draw writes a PNG of the photo size; crop writes 178x218 crops and a manifest', async () => {
