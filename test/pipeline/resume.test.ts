@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../src/analysis/random.js';
 import { LineWriter, readResumeState, skipDone } from '../../src/pipeline/resume.js';
 import { repoRoot } from '../helpers/shared.js';
 
@@ -131,7 +132,11 @@ describe('facetally tag --resume after SIGKILL (needs dist/)', () => {
 
   it('kill at a random point, add a torn line, resume: every photo exactly once, same bytes as an uninterrupted run', async () => {
     const out = join(tmp(), 'out.jsonl');
-    const killAfter = 1 + Math.floor(Math.random() * (N - 4)); // records written before the kill
+    // The kill point is drawn from a seed that is logged, so a failure can be replayed with
+    // FACETALLY_RESUME_SEED=<seed> (the kill still lands where the child is at that moment: at or after the point).
+    const seed = process.env.FACETALLY_RESUME_SEED ? Number(process.env.FACETALLY_RESUME_SEED) : Math.floor(Math.random() * 2 ** 31);
+    const killAfter = 1 + createRng(seed).int(N - 4); // records written before the kill
+    console.log(`resume kill test: seed ${seed}, kill after ${killAfter} of ${N} records (replay: FACETALLY_RESUME_SEED=${seed})`);
     const child = spawn(process.execPath, [bin, 'tag', photos, '--out', out, '--workers', '2', '-q', ...modelArgs], { stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     await new Promise<void>((resolve) => {
@@ -146,16 +151,16 @@ describe('facetally tag --resume after SIGKILL (needs dist/)', () => {
     });
     expect(await exited, 'the child should still have been running when killed').toBe('SIGKILL');
     const written = lines(out).length;
-    expect(written, `killAfter=${killAfter}`).toBeLessThan(N);
+    expect(written, `seed=${seed} killAfter=${killAfter}`).toBeLessThan(N);
     appendFileSync(out, '{"path":"' + photos + '/p99-torn.jpg","sha256":"12'); // what a write cut short would leave
 
     const r = spawnSync(process.execPath, [bin, 'tag', photos, '--out', out, '--resume', '--workers', '2', ...modelArgs], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(2);
+    expect(r.status, `seed=${seed}: ${r.stderr}`).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`resumed: ${written} photos were already in the output; a torn last line \\(\\d+ bytes\\) was dropped`));
     expect(r.stderr).toMatch(/corrupt_image: 1/);
     const recs = lines(out).map((l) => JSON.parse(l));
     const paths = recs.map((x) => x.path);
-    expect(new Set(paths).size, `killAfter=${killAfter}, written=${written}`).toBe(N);
+    expect(new Set(paths).size, `seed=${seed} killAfter=${killAfter}, written=${written}`).toBe(N);
     expect(paths).toHaveLength(N);
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(reference, 'utf8'));
 
