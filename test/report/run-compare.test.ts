@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/analysis/inputs.js';
+import { parseCsv, UsageError } from '../../src/analysis/inputs.js';
 import { CSV_COLUMNS } from '../../src/report/tables.js';
 import { runCompare } from '../../src/report/run-compare.js';
 import type { PhotoResult } from '../../src/types.js';
@@ -119,6 +119,63 @@ describe('runCompare', () => {
     await expect(runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/2000s')], out: join(dir, 'a-file'), sidecar: null, png: false, tagger }))
       .rejects.toThrow(/--out .*a-file is a file; give a folder/);
     expect(seen.length).toBe(before);
+  });
+
+  it('a manifest photo without a record is reported missing (exit 2); --min-score leaves low-scoring faces out', async () => {
+    const { dir, photos } = workspace();
+    // Drop the broken photo (so only the missing one can set exit 2) and list one photo that has no record.
+    const kept = photos.filter((p) => !p.error);
+    writeFileSync(join(dir, 'ok.jsonl'), kept.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    const rows = ['path,group', ...kept.map((p) => `${p.path.slice(dir.length + 1)},${p.path.split('/').at(-2)}`), 'photos/1990s/extra.jpg,1990s'];
+    writeFileSync(join(dir, 'm.csv'), rows.join('\n') + '\n');
+    const base = { folders: [], manifest: join(dir, 'm.csv'), results: join(dir, 'ok.jsonl'), sidecar: null, png: false };
+    const all = await runCompare({ ...base, out: join(dir, 'o-all') });
+    expect(all.exitCode).toBe(2);
+    expect(all.context.missing).toEqual(['photos/1990s/extra.jpg']);
+    expect(readFileSync(join(dir, 'o-all', 'report.html'), 'utf8')).toContain('1 photo(s) in the manifest were not found in the results and are left out.');
+    // Faces per group, counted from the fixture: all of them, and those scoring at least 0.8.
+    const count = (min: number) => Object.fromEntries(['1990s', '2000s', '2010s'].map((g) => [g, kept.filter((p) => p.path.includes(`/${g}/`)).flatMap((p) => p.faces).filter((f) => f.score >= min).length]));
+    expect(all.result.panels[0].faces).toEqual(count(0));
+    const high = await runCompare({ ...base, out: join(dir, 'o-high'), minScore: 0.8 });
+    expect(high.result.panels[0].faces).toEqual(count(0.8));
+    const low = Object.values(count(0)).reduce((s, v) => s + v, 0) - Object.values(count(0.8)).reduce((s, v) => s + v, 0);
+    expect(low).toBeGreaterThan(10);
+    expect(high.context.summary.lowScoreFaces).toBe(low);
+    expect(readFileSync(join(dir, 'o-high', 'report.html'), 'utf8')).toContain(`Faces with a detector score below 0.8 were left out (${low}).`);
+  });
+
+  it('compare.csv holds the figures of compare.json, row by row, and the counts of the fixture', async () => {
+    const { dir, photos } = workspace();
+    const out = join(dir, 'o-csv');
+    await runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), by: 'gender', out, sidecar: join(dir, 'attributes.json'), bootstrap: 100, png: false, seed: 5 });
+    const doc = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    const [header, ...rows] = parseCsv(readFileSync(join(out, 'compare.csv'), 'utf8')).map((r) => r.fields);
+    expect(header).toEqual([...CSV_COLUMNS]);
+    const num = (v: string) => (v === '' ? null : Number(v));
+    let k = 0;
+    for (const panel of doc.result.panels) {
+      for (const a of panel.attributes) {
+        for (const g of a.groups) {
+          const c = Object.fromEntries(header.map((h, i) => [h, rows[k][i]]));
+          k++;
+          expect([c.panel, c.attribute, c.group]).toEqual([panel.level ?? 'all', a.attribute, g.group]);
+          expect([num(c.n), num(c.count)]).toEqual([g.n, g.count]);
+          for (const [col, v] of [['prevalence', g.prevalence], ['wilson_lower', g.wilson?.lower], ['wilson_upper', g.wilson?.upper], ['corrected', g.corrected?.estimate], ['p', a.test?.p], ['q', a.q], ['diff', a.largestDifference?.difference]] as const) {
+            if (v === undefined || v === null) expect(c[col], col).toBe('');
+            else expect(num(c[col])! / (v as number || 1), `${col} ${a.attribute} ${g.group}`).toBeCloseTo(v === 0 ? 0 : 1, 7);
+          }
+          expect(c.test).toBe(a.test?.method ?? '');
+          expect(c.significant).toBe(a.test ? String(a.significant) : '');
+        }
+      }
+    }
+    expect(k).toBe(rows.length);
+    // Independent of compare: the Smiling counts of the all-faces panel, straight from the fixture.
+    for (const g of ['1990s', '2000s', '2010s']) {
+      const faces = photos.filter((p) => p.path.includes(`/${g}/`)).flatMap((p) => p.faces);
+      const row = rows.find((r) => r[0] === 'all' && r[1] === 'Smiling' && r[2] === g)!;
+      expect([Number(row[3]), Number(row[4])]).toEqual([faces.length, faces.filter((f) => f.decisions.Smiling).length]);
+    }
   });
 
   it('is reproducible: same inputs and seed give the same numbers', async () => {
