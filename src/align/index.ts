@@ -31,7 +31,7 @@ export function alignmentTransform(face: Detection): Similarity {
  * into a 178x218 crop (bilinear, supersampled when shrinking). The keypoints and the template are in pixel-edge
  * coordinates and the warp samples at pixel centres, so the map is converted ({@link edgeMapToCentreMap}): a keypoint
  * lands on its template point at every face size (before, the crop was off by ½(s − 1) photo pixels for s photo
- * pixels per template pixel: about 1.2 template pixels for a 32 px face).
+ * pixels per template pixel: about 1 template pixel for a 32 px face, whose eyes are some 13 px apart).
  * @throws RangeError when the keypoints are degenerate.
  */
 export function alignFace(image: RgbImage, face: Detection): AlignedFace {
