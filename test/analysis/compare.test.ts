@@ -83,7 +83,7 @@ describe('compareGroups on constructed data', () => {
     expect(c90.upper).toBeLessThan(c95.upper);
   });
   it('honours levels: panels in the given order, unlisted levels appended', () => {
-    const r2 = compareGroups([...data, ...faces('a', 3, 1, 'x')], { attributes: ['X'], levels: ['m', 'f'], seed: 3, bootstrapReplicates: 10 });
+    const r2 = compareGroups([...data, ...faces('a', 3, 1, 'x')], { attributes: ['X'], levels: ['m', 'f'], seed: 3, bootstrapReplicates: 200 });
     expect(r2.levels).toEqual(['m', 'f', 'x']);
     expect(r2.panels.map((p) => [p.level, p.faces])).toEqual([
       [null, { a: 23, b: 30 }], ['m', { a: 0, b: 20 }], ['f', { a: 20, b: 10 }], ['x', { a: 3, b: 0 }],
@@ -93,7 +93,7 @@ describe('compareGroups on constructed data', () => {
     // 1/5 vs 0/5 vs 4/5 faces: expected counts under 5, so the Monte Carlo exact test is used.
     const small = [...faces('a', 5, 1), ...faces('b', 5, 0), ...faces('c', 5, 4)];
     for (const B of [19, 99]) {
-      const t = compareGroups(small, { attributes: ['X'], monteCarloReplicates: B, seed: 4, bootstrapReplicates: 10 }).panels[0].attributes[0].test!;
+      const t = compareGroups(small, { attributes: ['X'], monteCarloReplicates: B, seed: 4, bootstrapReplicates: 200 }).panels[0].attributes[0].test!;
       expect(t.method).toBe('monte-carlo-exact');
       expect(Number.isInteger(Math.round(t.p * (B + 1) * 1e9) / 1e9)).toBe(true);
       expect(t.p).toBeGreaterThanOrEqual(1 / (B + 1));
@@ -125,8 +125,8 @@ describeShared('compare on CelebA labels (true labels as decisions)', ['data/cel
         [idx[i], idx[j]] = [idx[j], idx[i]];
       }
       const obs: FaceObservation[] = idx.map((k, pos) => ({ group: ['A', 'B', 'C'][pos % 3], decisions: rows[k].labels }));
-      // No correction here, so the bootstrap is not needed (1 replicate halves the time).
-      const r = compareGroups(obs, { groups: ['A', 'B', 'C'], seed: s, bootstrapReplicates: 1 });
+      // No correction here, so the bootstrap is not needed: the fewest replicates allowed (200; default 2000).
+      const r = compareGroups(obs, { groups: ['A', 'B', 'C'], seed: s, bootstrapReplicates: 200 });
       let any = false;
       for (const a of r.panels[0].attributes) {
         tests++;

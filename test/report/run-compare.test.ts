@@ -67,7 +67,7 @@ describe('runCompare', () => {
   it('--split-by-attribute with the correction says that the overall error rates do not hold inside the panels', async () => {
     const { dir } = workspace();
     const out = join(dir, 'out-split');
-    const o = await runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), splitByAttribute: 'Male', out, sidecar: join(dir, 'attributes.json'), bootstrap: 100, png: false });
+    const o = await runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), splitByAttribute: 'Male', out, sidecar: join(dir, 'attributes.json'), bootstrap: 200, png: false });
     expect(o.result.corrected).toBe(true);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<div class="callout caveat" id="split-caveat"><b>Panels chosen by a prediction.</b> The panels <i>Male</i> and <i>not Male</i>');
@@ -147,7 +147,7 @@ describe('runCompare', () => {
   it('compare.csv holds the figures of compare.json, row by row, and the counts of the fixture', async () => {
     const { dir, photos } = workspace();
     const out = join(dir, 'o-csv');
-    await runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), by: 'gender', out, sidecar: join(dir, 'attributes.json'), bootstrap: 100, png: false, seed: 5 });
+    await runCompare({ folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), by: 'gender', out, sidecar: join(dir, 'attributes.json'), bootstrap: 200, png: false, seed: 5 });
     const doc = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
     const [header, ...rows] = parseCsv(readFileSync(join(out, 'compare.csv'), 'utf8')).map((r) => r.fields);
     expect(header).toEqual([...CSV_COLUMNS]);
