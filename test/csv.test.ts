@@ -44,7 +44,7 @@ describe('tag --format csv rows', () => {
     const [row] = parseCsv(tagCsvRows(rec, names)[0] + '\n').map((r) => r.fields);
     const cell = Object.fromEntries(header.map((h, i) => [h, row[i]]));
     expect(row).toHaveLength(header.length);
-    expect(cell).toMatchObject({ path: "'=cmd.jpg", box_x: '-1.5', landmark0_y: '-2', Male: '', Smiling: '0.1235', Male_decision: '0', Smiling_decision: '1', error_code: '' });
+    expect(cell).toMatchObject({ path: "'=cmd.jpg", box_x: '-1.5', right_eye_y: '-2', Male: '', Smiling: '0.1235', Male_decision: '0', Smiling_decision: '1', error_code: '' });
   });
 });
 

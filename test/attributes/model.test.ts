@@ -104,7 +104,7 @@ describe('AttributeModel with an output that is not a probability', () => {
       expect(err).toBeInstanceOf(ModelOutputError);
       expect((err as Error).message).toBe(`the attribute model returned ${v} for ${CELEBA_ATTRIBUTES[k]} of face 1 (expected a probability in [0, 1])`);
       expect(errorRecord('photos/x.jpg', err)).toEqual({
-        path: 'photos/x.jpg', width: 0, height: 0, faces: [],
+        path: 'photos/x.jpg', width: null, height: null, faces: [],
         error: { code: 'invalid_model_output', message: `photos/x.jpg: ${(err as Error).message}` },
       });
     }
