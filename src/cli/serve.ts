@@ -3,7 +3,8 @@ import { TaggerPool } from '../pipeline/pool.js';
 import { runProvenance } from '../pipeline/provenance.js';
 import { DEFAULT_API_LIMITS } from '../server/api.js';
 import { DEFAULT_PORT, isLoopback, startServer } from '../server/serve.js';
-import { addPipelineOptions, parsePositive, parsePositiveInt, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, addQualityOptions, parsePositive, parsePositiveInt, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
+import { resolveQualityRule } from '../quality/filter.js';
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -11,7 +12,7 @@ function parsePort(v: string): number {
   return n;
 }
 
-interface ServeCliOptions extends PipelineCliOptions {
+interface ServeCliOptions extends PipelineCliOptions, QualityCliOptions {
   port: number;
   host: string;
   api?: boolean;
@@ -60,7 +61,9 @@ Examples:
 Exit codes: 0 stopped with Ctrl+C or SIGTERM; 1 bad usage or a fatal error (the port is taken, the model cannot
 be read, the API off loopback without a token).`,
     );
+  addQualityOptions(cmd, 'with --api: kept in the answer, marked "excluded" with the reason, as tag does');
   addPipelineOptions(cmd).action(async (opts: ServeCliOptions) => {
+    const quality = resolveQualityRule(opts);
     const token = opts.token ?? (process.env.FACETALLY_TOKEN || undefined);
     if (opts.token !== undefined && !opts.api) throw new InvalidArgumentError('--token protects the API: add --api');
     if (opts.api && !isLoopback(opts.host) && !token) {
@@ -77,11 +80,12 @@ be read, the API off loopback without a token).`,
     let api;
     if (opts.api) {
       const tagOptions = toTagOptions(opts);
-      const provenance = await runProvenance(tagOptions);
+      const provenance = await runProvenance({ ...tagOptions, quality });
       pool = await TaggerPool.start({ ...tagOptions, workers: opts.workers });
       api = {
         pool,
         provenance,
+        quality,
         token,
         limits: { maxBodyBytes: Math.floor(opts.maxBodyMb * 2 ** 20), maxFiles: opts.maxFiles, maxRequests: opts.maxRequests, maxQueue: opts.maxQueue, timeoutMs: opts.timeout * 1000 },
       };

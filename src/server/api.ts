@@ -16,6 +16,7 @@ import type { Sidecar } from '../attributes/sidecar.js';
 import { markDuplicate, type TaggerPool } from '../pipeline/pool.js';
 import type { Provenance } from '../pipeline/provenance.js';
 import type { HashedRecord } from '../pipeline/worker.js';
+import { markExcluded, type QualityRule } from '../quality/filter.js';
 import { FACETALLY_VERSION } from '../version.js';
 import { openApiDocument } from './openapi.js';
 
@@ -53,6 +54,8 @@ export interface ApiOptions {
   /** The attribute model's sidecar (names, thresholds) for GET /v1/model. */
   sidecar: Sidecar;
   limits?: Partial<ApiLimits>;
+  /** The quality rule of `tag --quality …`: faces outside it are kept and marked `excluded` (as `tag` does). */
+  quality?: QualityRule;
   /** When set, every /v1 request needs `Authorization: Bearer <token>`. */
   token?: string;
 }
@@ -194,7 +197,7 @@ export function createApiApp(o: ApiOptions): Hono {
       if (done === 'timeout') {
         return jsonError(c, 503, 'timeout', `the photos were not tagged within ${limits.timeoutMs / 1000} s; retry later`, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
       }
-      const records = done.map((r) => ({ ...markDuplicate(r, firstByHash), provenance }));
+      const records = done.map((r) => ({ ...markExcluded(markDuplicate(r, firstByHash), o.quality), provenance }));
       if (multipart) return c.json({ records });
       const rec = records[0];
       if (rec.error) {
