@@ -21,13 +21,13 @@ import { iou } from '../../src/detect/nms.js';
 import { Tagger } from '../../src/pipeline/tag.js';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
 import type { PhotoResult } from '../../src/types.js';
+import { CHROMIUM, launchChromium, type SeenRequest } from '../helpers/chromium.js';
 import { describeShared, reportSkip, repoRoot, requireShared } from '../helpers/shared.js';
 
 interface Expected {
   photos: Record<string, { faces: number; hard?: string; attributes?: Record<string, boolean> }>;
 }
 
-const CHROMIUM = process.env.FACETALLY_CHROMIUM ?? '/usr/bin/chromium';
 const MODEL_DIR = process.env.FACETALLY_WEB_MODEL ? resolve(process.env.FACETALLY_WEB_MODEL) : DEFAULT_MODEL_DIR;
 const SHIPPED_MODEL = !process.env.FACETALLY_WEB_MODEL;
 /** Decision thresholds of the shipped model (for the borderline values of test/helpers/expected.ts). */
@@ -66,7 +66,7 @@ describeShared('web app in Chromium (e2e)', ['data/photos/expected.json'], ([exp
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const requests: { url: string; method: string; body: number }[] = [];
+  const requests: SeenRequest[] = [];
   const pageErrors: string[] = [];
   let cards: CardInfo[] = [];
   let nodeResults = new Map<string, PhotoResult>();
@@ -99,15 +99,7 @@ describeShared('web app in Chromium (e2e)', ['data/photos/expected.json'], ([exp
       for (const n of names) copyFileSync(join(photoDir, n), join(top, g, n));
     }
     server = await startServer({ port: 0, modelDir: MODEL_DIR });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-      timeout: 120_000,
-    });
-    context = await browser.newContext({ viewport: { width: 1400, height: 980 }, acceptDownloads: true });
-    context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer()?.length ?? 0 }));
+    ({ browser, context } = await launchChromium({ width: 1400, height: 980 }, requests));
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {

@@ -16,9 +16,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { csvFormatRow, csvParseRows } from 'd3-dsv';
 import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { CHROMIUM, launchChromium, type SeenRequest } from '../helpers/chromium.js';
 import { describeShared, repoRoot, requireShared } from '../helpers/shared.js';
 
-const CHROMIUM = process.env.FACETALLY_CHROMIUM ?? '/usr/bin/chromium';
 const GROUPS: Record<string, string[]> = {
   portraits: ['astronaut.png', 'grace_hopper.jpg', 'man_three_quarter.jpg'],
   scenes: ['group_of_3.jpg', 'family_of_7.jpg', 'person_from_behind.jpg'],
@@ -61,7 +61,7 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const requests: { url: string; method: string; body: number }[] = [];
+  const requests: SeenRequest[] = [];
   const pageErrors: string[] = [];
 
   const progress = () => page.$eval('#label-progress', (el) => ({ facesDone: Number((el as HTMLElement).dataset.facesDone), cellsLabelled: Number((el as HTMLElement).dataset.cellsLabelled), text: el.textContent ?? '' }));
@@ -100,15 +100,7 @@ describeShared('labelling view in Chromium (e2e)', ['data/photos/expected.json']
     for (const name of ['astronaut.png', 'grace_hopper.jpg', 'man_three_quarter.jpg']) rowOf[name] = sheet.findIndex((r) => r[0] === `photos/portraits/${name}`) - 1;
 
     server = await startServer({ port: 0 });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-      timeout: 120_000,
-    });
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer()?.length ?? 0 }));
+    ({ browser, context } = await launchChromium({ width: 1400, height: 900 }, requests));
     page = await openPage();
   }, LONG);
 
