@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { renderOverlay } from '../draw/overlay.js';
 import { decodeImageFile, type RgbImage } from '../image/decode.js';
 import type { PhotoResult } from '../types.js';
+import { refuseInputAsOutput } from '../pipeline/output.js';
 import { Tagger } from '../pipeline/tag.js';
 import { addPipelineOptions, parseNonNegativeInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 
@@ -22,7 +23,7 @@ sized to each face (not to the photo), so small faces in large photos stay visib
 Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`);
   addPipelineOptions(cmd).action(async (photo: string, opts: PipelineCliOptions & { out: string; top: number; overwrite?: boolean; poseAxes?: boolean }) => {
     if (extname(opts.out).toLowerCase() !== '.png') throw new Error(`--out ${opts.out}: the overlay is a PNG; give a file name ending in .png`);
-    if (resolve(opts.out) === resolve(photo)) throw new Error(`--out ${opts.out} is the input photo; refusing to overwrite it`);
+    refuseInputAsOutput(opts.out, [photo]);
     refuseExistingOutput(opts.out, { replace: opts.overwrite, remedy: 'add --overwrite to replace it' });
     const tagger = await Tagger.create(toTagOptions(opts));
     let rec: PhotoResult, image: RgbImage;

@@ -3,7 +3,7 @@ import { TaggerPool } from '../pipeline/pool.js';
 import { runProvenance } from '../pipeline/provenance.js';
 import { DEFAULT_API_LIMITS } from '../server/api.js';
 import { DEFAULT_PORT, isLoopback, startServer } from '../server/serve.js';
-import { addPipelineOptions, addQualityOptions, parsePositive, parsePositiveInt, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
+import { addPipelineOptions, addQualityOptions, parsePositive, plural, parsePositiveInt, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
 import { resolveQualityRule } from '../quality/filter.js';
 
 function parsePort(v: string): number {
@@ -98,7 +98,7 @@ be read, the API off loopback without a token).`,
       throw err;
     }
     process.stderr.write(`facetally serve: the web app is at ${server.url}  (open it in your browser; Ctrl+C to stop)\n`);
-    if (opts.api) process.stderr.write(`facetally serve: the API is at ${server.url}v1/ (${opts.workers} workers${token ? ', bearer token required' : ''}; docs at ${server.url}v1/openapi.json)\n`);
+    if (opts.api) process.stderr.write(`facetally serve: the API is at ${server.url}v1/ (${plural(opts.workers, 'worker')}${token ? ', bearer token required' : ''}; docs at ${server.url}v1/openapi.json)\n`);
     const stop = () => {
       void server.close().then(async () => {
         await pool?.close();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -211,8 +211,13 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     const photo = join(dir, 'x.png');
     copyFileSync(example, photo);
     const before = readFileSync(photo);
+    // The same photo under another name: a symbolic link and a hard link (found by a newcomer: --overwrite wrote through them).
+    symlinkSync('x.png', join(dir, 'alias.png'));
+    linkSync(photo, join(dir, 'hard.png'));
     for (const [args, msg] of [
-      [['draw', photo, '--out', photo, '--overwrite'], /is the input photo/],
+      [['draw', photo, '--out', photo, '--overwrite'], /is also an input photo/],
+      [['draw', photo, '--out', join(dir, 'alias.png'), '--overwrite'], /is also an input photo/],
+      [['draw', photo, '--out', join(dir, 'hard.png'), '--overwrite'], /is also an input photo/],
       [['draw', photo, '--out', join(dir, 'o.jpg')], /ending in \.png/],
       [['draw', photo, '--out', dir + '/sub.png', '--top', '2'], null],
       [['draw', photo, '--out', dir + '/boxes.png', '--top', '0'], null],
