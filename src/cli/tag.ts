@@ -42,6 +42,13 @@ async function write(stream: NodeJS.WritableStream, text: string): Promise<void>
   if (!stream.write(text)) await once(stream, 'drain');
 }
 
+/** Thrown from `onReady` when Ctrl-C came while the models were loading: the backend is closed, then tag exits 130. */
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}
+
 /** Running totals of a `tag` run, for the summary on stderr. */
 export class TagSummary {
   photos = 0;
@@ -199,19 +206,29 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     const summary = new TagSummary();
     let formatter: RecordFormatter | null = null;
     // Ctrl-C: every record counted here is complete in the output (LineWriter writes synchronously), so say how
-    // many and how to go on, and exit 130 (128 + SIGINT) without waiting for the photos in progress.
+    // many and how to go on at once, write nothing more, and exit 130 (128 + SIGINT) once the photos in progress
+    // have finished and the worker threads have stopped (pool.close). Exiting while a worker thread is inside
+    // onnxruntime aborts the process (exit 134, "terminate called after throwing an instance of 'Napi::Error'"):
+    // process.exit stops the workers, and the native call that completes during their teardown throws into C++.
+    // A second Ctrl-C does not wait: it dies of SIGINT at once (the shell sees 130 too).
     let written = 0;
+    let interrupted = false;
+    const onSecondSigint = () => {
+      process.removeListener('SIGINT', onSecondSigint);
+      process.kill(process.pid, 'SIGINT'); // no listener left: the default action, no native teardown
+    };
     const onSigint = () => {
+      interrupted = true;
       progress.stop();
       const where = opts.out ? `in ${opts.out}` : 'written to stdout';
       const before = resumed?.records ? ` (${resumed.records} of them from before)` : '';
       const how = opts.out
         ? opts.format === 'jsonl'
-          ? `rerun the same command with --resume${opts.resume ? '' : ' (instead of --overwrite)'} to tag only the rest`
+          ? `rerun the same command with --resume${opts.overwrite ? ' (instead of --overwrite)' : ''} to tag only the rest`
           : 'CSV cannot be resumed: rerun with --format jsonl --out FILE to be able to resume'
         : 'use --out FILE to be able to resume';
       process.stderr.write(`\nfacetally tag: interrupted; ${plural(written + (resumed?.records ?? 0), 'record is', 'records are')} safely ${where}${before}; ${how}\n`);
-      process.exit(130);
+      process.on('SIGINT', onSecondSigint);
     };
     process.once('SIGINT', onSigint);
     // The total for the progress bar and its ETA walks the listing once more, only when the bar is shown.
@@ -220,6 +237,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     let coordinator: QueueTagger | null = null;
     try {
       const onReady = (backend: TaggingBackend) => {
+        if (interrupted) throw new Interrupted(); // the workers are stopped by tagFilesParallel/tagFilesQueued
         formatter = new RecordFormatter(opts.format, backend.attributeNames, provenance);
         if (opts.out) sink = new LineWriter(opts.out, !!opts.resume);
         summary.markReady();
@@ -242,8 +260,10 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
             },
           })
         : tagFilesParallel(inputs, { ...tagOptions, workers: opts.workers, skip, firstByHash: resumed?.firstByHash, onReady });
+      if (interrupted) process.exit(130); // Ctrl-C while listing: no worker has started yet
       let first = true;
       for await (const tagged of records) {
+        if (interrupted) break; // leaving the loop closes the pool: photos in progress finish, workers stop
         const rec = markExcluded(tagged, rule);
         if (first) {
           first = false;
@@ -255,8 +275,12 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
         progress.tick({ faces: rec.faces.length, error: !!rec.error });
         if (readerGone) break;
       }
+      if (interrupted) process.exit(130);
       if (first && formatter) await emit((formatter as RecordFormatter).header());
       noRecords = first;
+    } catch (err) {
+      if (interrupted) process.exit(130); // e.g. Interrupted from onReady, after the pool has been closed
+      throw err;
     } finally {
       progress.stop();
       (sink as LineWriter | null)?.close();
