@@ -4,7 +4,7 @@ import { MIN_BOOTSTRAP_REPLICATES } from '../analysis/compare.js';
 import { UsageError } from '../analysis/inputs.js';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
 import { runCompare } from '../report/run-compare.js';
-import { addPipelineOptions, addQualityOptions, parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
+import { addPipelineOptions, addQualityOptions, parsePositiveInt, parseUnit, toTagOptions, unreadableSentence, type PipelineCliOptions, type QualityCliOptions } from './options.js';
 import { resolveQualityRule } from '../quality/filter.js';
 
 interface CompareCliOptions extends PipelineCliOptions, QualityCliOptions {
@@ -149,8 +149,7 @@ Examples:
       });
       log?.(`wrote ${resolve(opts.out, 'report.html')} (+ compare.json, compare.csv, charts/)`);
       if (outcome.exitCode === 2) {
-        const n = outcome.context.summary.errors.length + outcome.context.missing.length;
-        process.stderr.write(`facetally compare: ${plural(n, 'photo')} could not be read or had no record; see report.html\n`);
+        process.stderr.write(`facetally compare: ${unreadableSentence(outcome.context.summary.errors.length, outcome.context.missing.length)}; see report.html\n`);
       }
       process.exitCode = outcome.exitCode;
     } catch (err) {

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { cropFiles } from '../pipeline/crop.js';
-import { addPipelineOptions, addQualityOptions, plural, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
+import { addPipelineOptions, addQualityOptions, plural, unreadableSentence, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
 import { resolveQualityRule } from '../quality/filter.js';
 import { createProgress } from './progress.js';
 import { countPhotos } from './tag.js';
@@ -48,6 +48,9 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     });
     progress.stop();
     process.stderr.write(`facetally crop: ${plural(res.photos, 'photo')}, ${plural(res.faces, 'face')}, ${res.errors} unreadable${res.excluded ? `, ${plural(res.excluded, 'face')} left out by the quality rule (excluded.jsonl)` : ''}\n`);
-    if (res.errors > 0) process.exitCode = 2;
+    if (res.errors > 0) {
+      process.stderr.write(`facetally crop: ${unreadableSentence(res.errors)} (see errors.jsonl)\n`);
+      process.exitCode = 2;
+    }
   });
 }

@@ -113,6 +113,18 @@ export function refuseExistingOutput(path: string, o: { replace?: boolean; remed
 }
 
 /** `count` and the noun, singular for 1 (`plural(1, 'photo')` = "1 photo", `plural(3, 'face')` = "3 faces"). */
+/**
+ * The sentence that goes with exit code 2 (compare, sample, crop): "1 photo could not be read", "3 photos could not
+ * be read and 2 had no record", "2 photos had no record". `missing` counts photos listed (manifest) but absent from
+ * `--results`. Empty string when both are 0.
+ */
+export function unreadableSentence(unreadable: number, missing = 0): string {
+  if (unreadable > 0 && missing > 0) return `${plural(unreadable, 'photo')} could not be read and ${missing} had no record`;
+  if (unreadable > 0) return `${plural(unreadable, 'photo')} could not be read`;
+  if (missing > 0) return `${plural(missing, 'photo')} had no record`;
+  return '';
+}
+
 export function plural(count: number, noun: string, nouns = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : nouns}`;
 }

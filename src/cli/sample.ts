@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../analysis/inputs.js';
 import { parseAttributeList, runSample } from '../pipeline/sample.js';
-import { addPipelineOptions, parsePositiveInt, parseUnit, plural, toTagOptions, type PipelineCliOptions } from './options.js';
+import { addPipelineOptions, parsePositiveInt, parseUnit, plural, toTagOptions, unreadableSentence, type PipelineCliOptions } from './options.js';
 
 interface SampleCliOptions extends PipelineCliOptions {
   manifest?: string;
@@ -83,6 +83,8 @@ Examples:
         log,
       });
       log?.(`wrote ${resolve(opts.out, 'to-label.csv')}: ${plural(outcome.rows.length, 'face')} to label`);
+      // Said even with --quiet: exit code 2 must come with its reason.
+      if (outcome.exitCode === 2) process.stderr.write(`facetally sample: ${unreadableSentence(outcome.unreadable, outcome.missing)}; their faces are not in the sample (counts in sample.json)\n`);
       process.exitCode = outcome.exitCode;
     } catch (err) {
       if (err instanceof UsageError) {

@@ -6,6 +6,7 @@ import { formatExclusion, qualityExclusions, type QualityRule } from '../quality
 import { roundDetection } from './records.js';
 import { listPhotos } from './files.js';
 import { outputFolderProblem } from './out-dir.js';
+import { refuseOutputFolderInInputs } from './output.js';
 import { errorRecord, Tagger, type TagOptions } from './tag.js';
 
 /** One line of `crops.jsonl`: which crop came from which photo and face (0 = highest detector score). */
@@ -65,7 +66,8 @@ const faceFile = (stem: string, face: number): string => `${stem}__face${face}.p
  * after the photo name (`p.png~2__face0.png`), so no crop is overwritten.
  * Runs exactly the decode → detect → align code that `tag` runs.
  * @returns counts of photos, faces cropped, photos with errors, and faces left out by the quality rule.
- * @throws Error naming the path, before any model loads or file is written, when `outDir` is a file, or holds a
+ * @throws Error naming the path, before any model loads or file is written, when `outDir` is a file, is an input
+ * folder or lies inside one (or is the folder of an input photo; see refuseOutputFolderInInputs), or holds a
  * non-empty manifest or error list of an earlier run and `overwrite` is not set (nothing already written is lost),
  * or cannot be created or written (permission denied, read-only file system, a file in the path).
  */
@@ -76,6 +78,8 @@ export async function cropFiles(inputs: readonly string[], outDir: string, optio
   const excludedFile = join(outDir, `excluded${suffix}.jsonl`);
   const outStat = await stat(outDir).catch(() => null);
   if (outStat && !outStat.isDirectory()) throw new Error(`--out ${outDir} is a file; give a folder for the crops`);
+  // Crops and manifests written among the photos would be cropped again as photos by the next run.
+  refuseOutputFolderInInputs(outDir, inputs);
   for (const f of options.quality ? [manifest, errorsFile, excludedFile] : [manifest, errorsFile]) {
     const st = await stat(f).catch(() => null);
     if (st && st.size > 0 && !options.overwrite) {

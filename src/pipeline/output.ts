@@ -88,3 +88,40 @@ export function refuseInputAsOutput(out: string, inputs: readonly string[]): voi
     }
   }
 }
+
+/**
+ * Refuse an output folder that would mix its files with the inputs: an `--out` folder that is an input folder or
+ * lies inside one (`crop`, `compare` and `sample` would otherwise write crops, charts or labelling files among the
+ * photos, and the next run over that folder would read them as photos of the group). For a photo input (a file, or
+ * a manifest's photo) the folder holding it counts as an input folder only when `--out` is exactly that folder, so
+ * writing a report into a subfolder beside a manifest's photos stays allowed. Paths are compared as real paths
+ * (symlinks and `..` spellings resolved, by {@link refuseInputAsOutput}'s rule); inputs that do not exist are
+ * skipped (they fail later with their own message). Cost: one stat and at most one realpath per distinct folder.
+ * @param out the output folder as given (need not exist yet)
+ * @param inputs input folders and/or photo paths
+ * @throws Error naming both paths, before anything is written
+ */
+export function refuseOutputFolderInInputs(out: string, inputs: readonly string[]): void {
+  const outReal = realOrResolved(out);
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    let st;
+    try {
+      st = statSync(input);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) {
+      const root = realOrResolved(input);
+      if (outReal === root) throw new Error(`--out ${out} is the input folder ${input}; write the output to a folder outside the inputs`);
+      if (outReal.startsWith(root.endsWith(sep) ? root : root + sep)) {
+        throw new Error(`--out ${out} lies inside the input folder ${input}, so its files would be read as photos of that folder next time; write the output to a folder outside the inputs`);
+      }
+    } else {
+      const dir = dirname(resolve(input));
+      if (seen.has(dir)) continue;
+      seen.add(dir);
+      if (realOrResolved(dir) === outReal) throw new Error(`--out ${out} is the folder that holds the input photo ${input}; write the output to another folder`);
+    }
+  }
+}

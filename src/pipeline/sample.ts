@@ -21,7 +21,7 @@ import { drawLabellingSample, type SampleUnit } from '../analysis/sample.js';
 import { alignFace } from '../align/index.js';
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
 import { decodeImageFile, type RgbImage } from '../image/decode.js';
-import { collectGroupRecords, type Tagger } from '../report/records.js';
+import { collectGroupRecords, refuseOutputInGroups, type Tagger } from '../report/records.js';
 import type { Face } from '../types.js';
 import { csvField } from './csv.js';
 import { outputFolderProblem } from './out-dir.js';
@@ -56,6 +56,10 @@ export interface SampleOutcome {
   groups: { group: string; faces: number; sampled: number }[];
   /** 0 every photo read; 2 some photos unreadable or missing from the results (their faces cannot be sampled). */
   exitCode: 0 | 2;
+  /** Photos of the groups that could not be read (no faces sampled from them). */
+  unreadable: number;
+  /** Manifest photos without a record in `--results`. */
+  missing: number;
 }
 
 /** Longest side of a context picture, in pixels. */
@@ -76,7 +80,8 @@ export function parseAttributeList(list: string | undefined): string[] {
 
 /**
  * Draw the sample and write the labelling folder (see the module comment for the file contract).
- * @throws UsageError for input mistakes (as compare's) and for an output folder that is non-empty (without
+ * @throws UsageError for input mistakes (as compare's), for an output folder that is a group folder or lies inside
+ *   one (or is the folder of a manifest photo), and for an output folder that is non-empty (without
  *   `overwrite`), a file, or not writable — all checked before any photo is tagged
  */
 export async function runSample(o: SampleOptions): Promise<SampleOutcome> {
@@ -86,6 +91,8 @@ export async function runSample(o: SampleOptions): Promise<SampleOutcome> {
   const minScore = o.minScore ?? 0;
   const attributes = o.attributes ? CELEBA_ATTRIBUTES.filter((a) => o.attributes!.includes(a)) : [...CELEBA_ATTRIBUTES];
   if (attributes.length === 0) throw new UsageError('--attributes: no attribute chosen');
+  // First: a group folder is never "not empty, add --overwrite"; crops written there would become its photos.
+  refuseOutputInGroups(o.out, o);
   let entries: string[] = [];
   try {
     entries = readdirSync(o.out);
@@ -160,7 +167,7 @@ export async function runSample(o: SampleOptions): Promise<SampleOutcome> {
     JSON.stringify({ format: 'facetally-sample/1', seed, perGroup, minScore, attributes, groups: groupSummary, unreadablePhotos: unreadable, missingPhotos: missing.length }, null, 1) + '\n',
   );
   if (tagged) writeFileSync(join(o.out, 'tags.jsonl'), assigned.map((a) => JSON.stringify(a.photo)).join('\n') + '\n');
-  return { rows, groups: groupSummary, exitCode: unreadable > 0 || missing.length > 0 ? 2 : 0 };
+  return { rows, groups: groupSummary, exitCode: unreadable > 0 || missing.length > 0 ? 2 : 0, unreadable, missing: missing.length };
 }
 
 /**

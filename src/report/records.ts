@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { folderGroups, folderOf, ManifestIndex, readManifest, readResults, UsageError, type Assignment, type Manifest } from '../analysis/inputs.js';
 import type { PhotoResult } from '../types.js';
+import { refuseOutputFolderInInputs } from '../pipeline/output.js';
 
 /** Runs the models on photo paths; `tagFiles` from the pipeline, injectable for tests. */
 export type Tagger = (inputs: string[]) => AsyncIterable<PhotoResult>;
@@ -34,6 +35,28 @@ export interface GroupedRecords {
   manifest: Manifest | null;
   /** True when the models ran (no `results`). */
   tagged: boolean;
+}
+
+/**
+ * Refuse an `--out` folder that is a group folder or lies inside one, or that is the folder holding a manifest's
+ * photo (see {@link refuseOutputFolderInInputs}), before any photo is tagged. Reads the manifest (cheap) to find
+ * its photos; a manifest that cannot be read is left to {@link collectGroupRecords} to report.
+ * @throws UsageError naming the output folder and the input it collides with
+ */
+export function refuseOutputInGroups(out: string, o: { folders: readonly string[]; manifest?: string }): void {
+  let inputs: readonly string[] = o.folders;
+  if (o.manifest) {
+    try {
+      inputs = new ManifestIndex(readManifest(o.manifest)).photoPaths();
+    } catch {
+      return;
+    }
+  }
+  try {
+    refuseOutputFolderInInputs(out, inputs);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /**

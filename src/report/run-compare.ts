@@ -18,7 +18,7 @@ import { qualitySection } from '../analysis/quality.js';
 import { describeRule, type QualityRule } from '../quality/filter.js';
 import { chartPlan } from './charts.js';
 import { outputFolderProblem } from '../pipeline/out-dir.js';
-import { collectGroupRecords, type Tagger } from './records.js';
+import { collectGroupRecords, refuseOutputInGroups, type Tagger } from './records.js';
 import { renderReport, type ReportChart } from './html.js';
 import { renderSvg, svgToPng } from './render.js';
 import { compareCsv, compareDocument, type CompareContext } from './tables.js';
@@ -91,6 +91,8 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
   if (o.manifest && o.folders.length) throw new UsageError('give either folders or --manifest, not both');
   if (!o.manifest && o.folders.length < 2) throw new UsageError('expected at least two folders (one per group), or --manifest FILE.csv');
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new UsageError(`--out ${o.out} is a file; give a folder for the report`);
+  // Charts written among a group's photos would be read as photos of that group by the next run.
+  refuseOutputInGroups(o.out, o);
   // Nothing already written is lost: an earlier report in the folder is replaced only when asked.
   const earlier = ['report.html', 'compare.json', 'compare.csv'].map((f) => join(o.out, f)).find((f) => existsSync(f));
   if (earlier && !o.overwrite) throw new UsageError(`${earlier} already exists from an earlier comparison; add --overwrite to replace that report, or give another --out folder`);

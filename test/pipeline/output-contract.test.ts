@@ -2,11 +2,11 @@
  * The output contract of `tag` (and crop, eval): an input photo is never an output, --resume matches photos from any
  * working directory and refuses other settings, every record carries its provenance, progress lines when stderr is
  * not a terminal, Ctrl-C reports what is safely written (exit 130), CSV landmark columns by keypoint, crops join to
- * tag records, eval exits 2 on an unreadable image. Runs the built command line (`npm test` builds dist/ first).
+ * tag records, eval and sample exit 2 on an unreadable image and say so, crop/compare/sample refuse an --out inside an input. Runs the built command line (`npm test` builds dist/ first).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
@@ -202,5 +202,48 @@ describe('tag output contract (needs dist/)', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/1 image could not be read/);
     expect(JSON.parse(readFileSync(join(root, 'eval.json'), 'utf8')).unreadable).toBe(1);
+  });
+
+  it('crop, compare and sample refuse an --out folder that is an input folder or lies inside one (real paths), exit 1, nothing written', () => {
+    const gB = join(root, 'work', 'gB');
+    mkdirSync(gB, { recursive: true });
+    copyFileSync(join(root, 'work/photos/p0.jpg'), join(gB, 'q0.jpg'));
+    symlinkSync(join(root, 'work', 'photos'), join(root, 'photos-link'));
+    const listing = (d: string) => readdirSync(d, { recursive: true }).map(String).sort();
+    const before = { a: listing(join(root, 'work/photos')), b: listing(gB) };
+    const crop = run(['crop', 'work/photos', '--out', 'work/photos', '-q']);
+    expect(crop.code, crop.stderr).toBe(1);
+    expect(crop.stderr).toMatch(/--out work\/photos is the input folder work\/photos; write the output to a folder outside the inputs/);
+    // A symlink to the folder and a `..` spelling are the same folder.
+    const viaLink = run(['crop', 'work/photos', '--out', 'photos-link/crops', '-q']);
+    expect(viaLink.code, viaLink.stderr).toBe(1);
+    expect(viaLink.stderr).toMatch(/--out photos-link\/crops lies inside the input folder work\/photos/);
+    const compare = run(['compare', 'work/photos', 'work/gB', '--out', 'work/x/../gB/report', '-q']);
+    expect(compare.code, compare.stderr).toBe(1);
+    expect(compare.stderr).toMatch(/--out work\/x\/\.\.\/gB\/report lies inside the input folder work\/gB/);
+    const sample = run(['sample', 'work/photos', 'work/gB', '--out', 'photos-link', '-q']);
+    expect(sample.code, sample.stderr).toBe(1);
+    expect(sample.stderr).toMatch(/--out photos-link is the input folder work\/photos/);
+    // A manifest's photo: --out may not be the folder that holds it.
+    writeFileSync(join(root, 'groups.csv'), 'path,group\nwork/photos/p0.jpg,a\nwork/gB/q0.jpg,b\n');
+    const manifest = run(['compare', '--manifest', 'groups.csv', '--out', 'work/gB', '-q']);
+    expect(manifest.code, manifest.stderr).toBe(1);
+    expect(manifest.stderr).toMatch(/--out work\/gB is the folder that holds the input photo .*q0\.jpg/);
+    expect({ a: listing(join(root, 'work/photos')), b: listing(gB) }).toEqual(before);
+    expect(existsSync(join(root, 'work/x'))).toBe(false);
+  });
+
+  it('sample exits 2 and says why when a photo could not be read', () => {
+    const gC = join(root, 'work', 'gC');
+    mkdirSync(gC, { recursive: true });
+    copyFileSync(join(root, 'work/photos/p1.jpg'), join(gC, 'r0.jpg'));
+    writeFileSync(join(gC, 'bad.jpg'), 'this is text, not a JPEG\n');
+    const gA = join(root, 'work', 'gA');
+    mkdirSync(gA, { recursive: true });
+    copyFileSync(join(root, 'work/photos/p2.jpg'), join(gA, 's0.jpg'));
+    const r = run(['sample', 'work/gA', 'work/gC', '--out', 'sC', '--attributes', 'Smiling']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/facetally sample: 1 photo could not be read; their faces are not in the sample/);
+    expect(JSON.parse(readFileSync(join(root, 'sC', 'sample.json'), 'utf8')).unreadablePhotos).toBe(1);
   });
 });
