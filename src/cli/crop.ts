@@ -31,7 +31,7 @@ OUT/crops.jsonl, one line per crop: {"crop", "source", "face", "score", "box": {
 non-empty manifest or error list is refused unless --overwrite.
 Quality filters (--quality default, --min-eye-distance, ...): faces that fail get no crop and a line in
 OUT/excluded.jsonl with the reasons. See docs/quality.md.
-Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error.`,
+Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or fatal error; 130 interrupted (Ctrl-C).`,
     );
   addQualityOptions(cmd, 'no crop; listed in excluded.jsonl');
   addPipelineOptions(cmd, { hideModel: true }).action(async (inputs: string[], opts: PipelineCliOptions & QualityCliOptions & { out: string; shard?: { index: number; count: number }; quiet?: boolean; overwrite?: boolean }) => {
@@ -39,13 +39,28 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     if (opts.model !== undefined) throw new InvalidArgumentError('crop does not run the attribute model, so --model has no effect here; leave it out');
     const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs) : undefined;
     const progress = createProgress('crop', total && opts.shard ? Math.ceil(total / opts.shard.count) : total, opts.quiet);
+    // Ctrl-C: say what is on disk, then die of SIGINT with its default action (the shell sees 130). Not
+    // process.exit: the detector runs in this thread, and exiting while onnxruntime is in a call can abort (134).
+    let done = 0;
+    const onSigint = () => {
+      progress.stop();
+      process.stderr.write(
+        `\nfacetally crop: interrupted; the crops and manifest lines of ${plural(done, 'photo')} are complete in ${opts.out}; crop cannot resume: rerun with --overwrite to start again\n`,
+      );
+      process.removeListener('SIGINT', onSigint);
+      process.kill(process.pid, 'SIGINT');
+    };
+    process.on('SIGINT', onSigint);
     const res = await cropFiles(inputs, opts.out, {
       ...toTagOptions(opts),
       shard: opts.shard,
       overwrite: opts.overwrite,
       quality: resolveQualityRule(opts),
-      onPhoto: (p) => progress.tick({ faces: p.faces, error: !!p.error }),
-    });
+      onPhoto: (p) => {
+        done++;
+        progress.tick({ faces: p.faces, error: !!p.error });
+      },
+    }).finally(() => process.removeListener('SIGINT', onSigint));
     progress.stop();
     process.stderr.write(`facetally crop: ${plural(res.photos, 'photo')}, ${plural(res.faces, 'face')}, ${res.errors} unreadable${res.excluded ? `, ${plural(res.excluded, 'face')} left out by the quality rule (excluded.jsonl)` : ''}\n`);
     if (res.errors > 0) {

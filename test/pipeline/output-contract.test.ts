@@ -189,6 +189,37 @@ describe('tag output contract (needs dist/)', () => {
     }
   });
 
+  it('crop on Ctrl-C says how many photos have complete crops (what the manifest holds) and dies of SIGINT', async () => {
+    const many = join(root, 'many'); // made by the tag Ctrl-C test above: 40 photos, one face each
+    const out = join(root, 'crop-interrupted');
+    const manifest = join(out, 'crops.jsonl');
+    const child = spawn(process.execPath, [bin, 'crop', many, '-o', out, '-q'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        let n = 0;
+        try {
+          n = lines(manifest).length;
+        } catch {
+          n = 0;
+        }
+        if (n >= 1 || child.exitCode !== null) {
+          clearInterval(t);
+          child.kill('SIGINT');
+          resolve();
+        }
+      }, 5);
+    });
+    expect(await exited, stderr).toBe('SIGINT'); // the shell reports 128 + 2 = 130
+    const m = /facetally crop: interrupted; the crops and manifest lines of (\d+) photos? are complete in .*crop-interrupted; crop cannot resume: rerun with --overwrite/.exec(stderr);
+    expect(m, stderr).not.toBeNull();
+    const sources = new Set(lines(manifest).map((l) => JSON.parse(l).source));
+    expect(sources.size).toBe(Number(m![1]));
+    expect(Number(m![1])).toBeLessThan(40);
+  });
+
   it('eval exits 2 when an image could not be read (and still writes its report)', () => {
     const imgs = join(root, 'eval-images');
     mkdirSync(imgs, { recursive: true });
