@@ -46,8 +46,13 @@ Exit codes: 0 done; 2 some images could not be read (each counts as a missed fac
   addPipelineOptions(cmd).action(async (opts: EvalCliOptions) => {
     let src: EvalSource;
     if (opts.celeba) src = celebaSource(opts.celeba, opts.split);
-    else if (opts.labels && opts.images) src = { imagesDir: opts.images, labelsFile: opts.labels, splitFile: opts.splitFile, split: opts.splitFile ? opts.split : undefined, identityFile: opts.identityFile };
-    else throw new InvalidArgumentError('give --celeba DIR, or --labels FILE with --images DIR');
+    else if (opts.labels && opts.images) {
+      // A --split without a split file would be silently ignored (every labelled image evaluated): refuse it.
+      if (!opts.splitFile && cmd.getOptionValueSource('split') === 'cli') {
+        throw new InvalidArgumentError(`--split ${opts.split} needs --split-file FILE with --labels (without a split file every labelled image in --images is evaluated)`);
+      }
+      src = { imagesDir: opts.images, labelsFile: opts.labels, splitFile: opts.splitFile, split: opts.splitFile ? opts.split : undefined, identityFile: opts.identityFile };
+    } else throw new InvalidArgumentError('give --celeba DIR, or --labels FILE with --images DIR');
     // Refused before the run, not after it: nothing already written is lost, and no minutes of work either.
     if (opts.out) refuseExistingOutput(opts.out, { replace: opts.overwrite, remedy: 'add --overwrite to replace it' });
     let progress: ReturnType<typeof createProgress> | undefined;

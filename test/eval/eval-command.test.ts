@@ -96,6 +96,12 @@ describe('facetally eval on a generated CelebA-layout folder (needs dist/)', () 
     expect(smiling.tp + smiling.fn + smiling.tn + smiling.fp).toBe(4);
     expect(r.stderr).toMatch(/facetally eval: 4 images/);
   });
+  it('refuses --split with --labels but no --split-file (it would be ignored), before reading anything', () => {
+    const r = spawnSync(process.execPath, [bin, 'eval', '--labels', join(root, 'list_attr_celeba.txt'), '--images', join(root, 'img_align_celeba'), '--split', 'val', '-q'], { cwd: repoRoot, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--split val needs --split-file FILE with --labels/);
+    expect(r.stdout).toBe('');
+  });
   it('markdown and CSV carry the same figures', () => {
     const md = run([]);
     expect(md.status, md.stderr).toBe(0);
