@@ -10,7 +10,7 @@
 
 import { chiSquareSurvival } from './tests.js';
 import type { Rng } from './random.js';
-import { zFor, type Interval } from './wilson.js';
+import { newcombeFromWilson, zFor, type Interval } from './wilson.js';
 
 /** One cluster's faces per group: `count[g]` positive decisions among `n[g]` faces of group g. */
 export interface ClusterCounts {
@@ -96,16 +96,7 @@ export function wilsonEffective(count: number, n: number, deff: number, confiden
  * intervals, for clustered groups.
  */
 export function newcombeEffective(c1: number, n1: number, d1: number, c2: number, n2: number, d2: number, confidence = 0.95): Interval & { difference: number } {
-  const w1 = wilsonEffective(c1, n1, d1, confidence);
-  const w2 = wilsonEffective(c2, n2, d2, confidence);
-  const p1 = c1 / n1;
-  const p2 = c2 / n2;
-  const diff = p1 - p2;
-  return {
-    difference: diff,
-    lower: Math.max(-1, diff - Math.sqrt((p1 - w1.lower) ** 2 + (w2.upper - p2) ** 2)),
-    upper: Math.min(1, diff + Math.sqrt((w1.upper - p1) ** 2 + (p2 - w2.lower) ** 2)),
-  };
+  return newcombeFromWilson(c1 / n1, wilsonEffective(c1, n1, d1, confidence), c2 / n2, wilsonEffective(c2, n2, d2, confidence));
 }
 
 /**

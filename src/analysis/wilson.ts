@@ -67,10 +67,17 @@ export function newcombeDifference(
   n2: number,
   confidence = 0.95,
 ): Interval & { difference: number } {
-  const w1 = wilsonInterval(count1, n1, confidence);
-  const w2 = wilsonInterval(count2, n2, confidence);
-  const p1 = count1 / n1;
-  const p2 = count2 / n2;
+  return newcombeFromWilson(count1 / n1, wilsonInterval(count1, n1, confidence), count2 / n2, wilsonInterval(count2, n2, confidence));
+}
+
+/**
+ * Newcombe's method-10 combination (Newcombe 1998) of two proportions and their score intervals into an interval
+ * for p1 − p2: lower = d − √((p1 − l1)² + (u2 − p2)²), upper = d + √((u1 − p1)² + (p2 − l2)²), clipped to [−1, 1].
+ * Shared by {@link newcombeDifference} (plain Wilson intervals) and the effective-sample-size version for clusters.
+ * @param p1 first proportion in [0, 1], with `w1` its interval; likewise `p2`, `w2`
+ * @returns `{difference, lower, upper}` with −1 <= lower <= difference <= upper <= 1
+ */
+export function newcombeFromWilson(p1: number, w1: Interval, p2: number, w2: Interval): Interval & { difference: number } {
   const d = p1 - p2;
   return {
     difference: d,
