@@ -4,7 +4,7 @@
  * not a terminal, Ctrl-C reports what is safely written (exit 130), CSV landmark columns by keypoint, crops join to
  * tag records, eval and sample exit 2 on an unreadable image and say so, crop/compare/sample refuse an --out inside an input. Runs the built command line (`npm test` builds dist/ first).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,28 @@ function run(args: string[], opts: { cwd?: string; env?: Record<string, string> 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const lines = (p: string) => readFileSync(p, 'utf8').split('\n').filter((l) => l !== '');
+
+/**
+ * Send SIGINT to `child` as soon as `ready()` holds (polled every 5 ms; a throw, e.g. a file not yet created, counts
+ * as not ready) or the child has already exited: an observable event, not a guessed delay.
+ */
+function sigintWhen(child: ChildProcess, ready: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setInterval(() => {
+      let ok = false;
+      try {
+        ok = ready();
+      } catch {
+        ok = false;
+      }
+      if (ok || child.exitCode !== null) {
+        clearInterval(t);
+        child.kill('SIGINT');
+        resolve();
+      }
+    }, 5);
+  });
+}
 const sha16 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex').slice(0, 16);
 
 beforeAll(async () => {
@@ -163,21 +185,7 @@ describe('tag output contract (needs dist/)', () => {
       child.stderr.on('data', (d) => (stderr += d));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       // SIGINT once the first record is in the file (not after a guessed delay).
-      await new Promise<void>((resolve) => {
-        const t = setInterval(() => {
-          let n = 0;
-          try {
-            n = readFileSync(out, 'utf8').startsWith('{') ? lines(out).length : 0;
-          } catch {
-            n = 0;
-          }
-          if (n >= 1 || child.exitCode !== null) {
-            clearInterval(t);
-            child.kill('SIGINT');
-            resolve();
-          }
-        }, 5);
-      });
+      await sigintWhen(child, () => readFileSync(out, 'utf8').startsWith('{') && lines(out).length >= 1);
       expect(await exited, stderr).toBe(130);
       expect(stderr).not.toMatch(/Napi|terminate called/);
       const m = /interrupted; (\d+) records? (?:is|are) safely in .*interrupted\d\.jsonl; rerun the same command with --resume( \(instead of --overwrite\))? to tag only the rest\n/.exec(stderr);
@@ -197,21 +205,7 @@ describe('tag output contract (needs dist/)', () => {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        let n = 0;
-        try {
-          n = lines(manifest).length;
-        } catch {
-          n = 0;
-        }
-        if (n >= 1 || child.exitCode !== null) {
-          clearInterval(t);
-          child.kill('SIGINT');
-          resolve();
-        }
-      }, 5);
-    });
+    await sigintWhen(child, () => lines(manifest).length >= 1);
     expect(await exited, stderr).toBe('SIGINT'); // the shell reports 128 + 2 = 130
     const m = /facetally crop: interrupted; the crops and manifest lines of (\d+) photos? are complete in .*crop-interrupted; crop cannot resume: rerun with --overwrite/.exec(stderr);
     expect(m, stderr).not.toBeNull();
