@@ -1,7 +1,7 @@
 import type { RgbImage } from '../image/rgb.js';
 import { estimateHeadPose } from '../quality/pose.js';
 import { measureFaceQuality } from '../quality/measures.js';
-import type { AttributeDecisions, AttributeScores, Detection, Face, PhotoResult, Point } from '../types.js';
+import type { AttributeDecisions, AttributeScores, Detection, Face, FaceQuality, HeadPose, PhotoResult, Point } from '../types.js';
 
 /**
  * Pure record helpers shared by the Node pipeline (`tag.ts`) and the browser pipeline (`src/browser/pipeline.ts`).
@@ -41,5 +41,14 @@ export function faceRecord(
   pred: { attributes: AttributeScores; decisions: AttributeDecisions },
   poseLandmarks: readonly Point[] = d.landmarks,
 ): Face {
-  return { ...roundDetection(d), pose: estimateHeadPose(poseLandmarks), quality: measureFaceQuality(crop, d.landmarks), attributes: pred.attributes, decisions: pred.decisions };
+  return { ...roundDetection(d), ...faceMeasures(d, crop, poseLandmarks), attributes: pred.attributes, decisions: pred.decisions };
+}
+
+/**
+ * Head pose and quality of one detected face, as every face record carries them: the pose from `poseLandmarks`
+ * (the upright second look where the detector found the face, else the detection's own keypoints), the quality from
+ * the aligned 178x218 crop and the detection's keypoints. Used by {@link faceRecord} and by `crop`'s quality filter.
+ */
+export function faceMeasures(d: Detection, crop: RgbImage, poseLandmarks: readonly Point[] = d.landmarks): { pose: HeadPose; quality: FaceQuality } {
+  return { pose: estimateHeadPose(poseLandmarks), quality: measureFaceQuality(crop, d.landmarks) };
 }

@@ -5,9 +5,7 @@ import type { BlazeFaceDetector, DetectOptions } from '../detect/index.js';
 import { createDetector } from '../detect/load-node.js';
 import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
 import type { Detection, Face, FaceQuality, HeadPose, PhotoResult } from '../types.js';
-import { estimateHeadPose } from '../quality/pose.js';
-import { measureFaceQuality } from '../quality/measures.js';
-import { faceRecord, failureRecord } from './records.js';
+import { faceMeasures, faceRecord, failureRecord } from './records.js';
 
 /** Options of the whole pipeline: decoding, detection, and which attribute model to use. */
 export interface TagOptions extends DetectOptions, DecodeOptions {
@@ -89,7 +87,7 @@ export class Tagger implements AsyncDisposable {
    */
   async measureFace(image: RgbImage, face: { detection: Detection; aligned: AlignedFace }): Promise<{ pose: HeadPose; quality: FaceQuality }> {
     const upright = await this.detector.uprightKeypoints(image, face.detection);
-    return { pose: estimateHeadPose(upright ?? face.detection.landmarks), quality: measureFaceQuality(face.aligned.crop, face.detection.landmarks) };
+    return faceMeasures(face.detection, face.aligned.crop, upright ?? undefined);
   }
 
   /** Full analysis of decoded pixels: faces with their pose, quality and 40 attributes. @throws Error when no attribute model was loaded. */
