@@ -6,7 +6,11 @@ Reads FIXTURE_DIR/reference.json's ``crops`` (150x150 RGB PNGs), loads the weigh
 node_modules (``load_face_api_weights``), and prints one JSON line: ``descriptors`` ([n][128], to be
 compared with reference.json's face-api descriptors by test/training/dlib-port.test.ts), ``max_abs_diff``
 against them, and for non-square inputs (the first crop resized to 136x112 and 183x150 by PIL,
-bilinear) the output shapes of ``features`` and ``forward``. Exit 1 on a missing file.
+bilinear) the output shapes of ``features`` and ``forward``; and ``recalibration``: how far the
+eval-mode features move under ``recalibrate_batchnorm`` on the crops (should be float rounding) and the
+relative difference of train-mode (batch statistics) vs eval-mode features on the same crops before
+and after it (large before; ~0 after, since the crops are the calibration batch). Exit 1 on a
+missing file.
 """
 
 from __future__ import annotations
@@ -20,13 +24,48 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dlib_resnet import REPO_ROOT, DlibResNet, load_face_api_weights  # noqa: E402
+from dlib_resnet import REPO_ROOT, DlibResNet, load_face_api_weights, recalibrate_batchnorm  # noqa: E402
 
 
 def to_batch(images: list[Image.Image]) -> torch.Tensor:
     """PIL RGB images of one size -> float32 [N, 3, H, W] in 0..255."""
     x = np.stack([np.asarray(im.convert("RGB"), dtype=np.float32) for im in images])
     return torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
+
+
+@torch.no_grad()
+def train_mode_features(model: DlibResNet, x: torch.Tensor) -> torch.Tensor:
+    """``features`` with BatchNorm in train mode (batch statistics), leaving the running stats as they were."""
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    saved = [(bn.momentum, bn.running_mean.clone(), bn.running_var.clone(), bn.num_batches_tracked.clone()) for bn in bns]
+    model.train()
+    try:
+        return model.features(x)
+    finally:
+        model.eval()
+        for bn, (mom, mean, var, nbt) in zip(bns, saved):
+            bn.momentum = mom
+            bn.running_mean.copy_(mean)
+            bn.running_var.copy_(var)
+            bn.num_batches_tracked.copy_(nbt)
+
+
+def check_recalibration(model: DlibResNet, x: torch.Tensor) -> dict[str, float]:
+    """Recalibrate ``model``'s BatchNorm statistics on ``x`` (in place) and report what changed."""
+    rel = lambda a, b: float((a - b).norm() / b.norm())  # noqa: E731
+    with torch.no_grad():
+        eval_before = model.features(x)
+    train_before = train_mode_features(model, x)
+    recalibrate_batchnorm(model, [x])
+    with torch.no_grad():
+        eval_after = model.features(x)
+    train_after = train_mode_features(model, x)
+    return {
+        "eval_max_abs_change": float((eval_after - eval_before).abs().max()),
+        "eval_max_abs": float(eval_before.abs().max()),
+        "train_vs_eval_rel_before": rel(train_before, eval_before),
+        "train_vs_eval_rel_after": rel(train_after, eval_after),
+    }
 
 
 def main() -> int:
@@ -51,11 +90,13 @@ def main() -> int:
                 "descriptor": list(model(x).shape),
                 "finite": bool(torch.isfinite(model(x)).all()),
             }
+    recalibration = check_recalibration(model, to_batch(images))
     reference = np.asarray(ref["descriptors"], dtype=np.float32)
     print(json.dumps({
         "descriptors": descriptors.astype(float).tolist(),
         "max_abs_diff": float(np.abs(descriptors - reference).max()),
         "nonsquare": nonsquare,
+        "recalibration": recalibration,
     }))
     return 0
 

@@ -38,8 +38,12 @@ Architecture (input 3 x 150 x 150; spatial sizes for that input)
 Each ``conv + bias + scale`` of the original (``(conv(x) + b) * w + s``) is stored here as a
 bias-free ``nn.Conv2d`` followed by an ``nn.BatchNorm2d`` whose eval-mode transform is the same affine
 map (running_mean = 0, running_var = 1, weight = w * sqrt(1 + eps), bias = w * b + s), so the network
-can be fine-tuned like any BatchNorm network. See ``recalibrate_batchnorm`` for replacing the
-placeholder running statistics with real ones without changing the eval-mode function.
+can be fine-tuned like any BatchNorm network. **Before fine-tuning with BatchNorm in train mode, call
+``recalibrate_batchnorm`` on a few training batches**: the placeholder statistics are not the real
+ones, so train-mode BatchNorm (batch statistics) would start from a different function — measured on
+32 CelebA crops at 136x112, train-mode features were 12.0x off the eval-mode ones (relative L2 error)
+with the placeholders, 0.04 (cosine 0.9992) after recalibrating on 64 other crops. (Or keep the
+BatchNorm layers in eval mode while fine-tuning.)
 
 Run ``/usr/bin/python3 training/dlib_resnet.py`` to load the weights and print shapes for a few
 input sizes.
