@@ -1,6 +1,6 @@
 """Run the PyTorch port of dlib's face-recognition ResNet on the port-test fixture; print JSON.
 
-    /usr/bin/python3 training/dlib_port_check.py [FIXTURE_DIR]   (default test/fixtures/dlib-port)
+    /usr/bin/python3 training/dlib_port_check.py [FIXTURE_DIR] [ONNX_OUT]   (default test/fixtures/dlib-port)
 
 Reads FIXTURE_DIR/reference.json's ``crops`` (150x150 RGB PNGs), loads the weights from
 node_modules (``load_face_api_weights``), and prints one JSON line: ``descriptors`` ([n][128], to be
@@ -9,14 +9,19 @@ against them, and for non-square inputs (the first crop resized to 136x112 and 1
 bilinear) the output shapes of ``features`` and ``forward``; and ``recalibration``: how far the
 eval-mode features move under ``recalibrate_batchnorm`` on the crops (should be float rounding) and the
 relative difference of train-mode (batch statistics) vs eval-mode features on the same crops before
-and after it (large before; ~0 after, since the crops are the calibration batch). Exit 1 on a
-missing file.
+and after it (large before; ~0 after, since the crops are the calibration batch). With ONNX_OUT, also
+exports the model (as loaded, before recalibration; opset 17, input ``input`` [N, 3, H, W] with dynamic
+N, H, W, output ``descriptor``) and adds ``onnx``: its path and the PyTorch descriptor of the first crop
+resized to 136x112 (``onnx_input_136x112``, the float32 input, flattened NCHW), to be run through ONNX
+Runtime by the test. ``missing_weights_error``: the message ``load_face_api_weights`` raises for a
+folder without the weights. Exit 1 on a missing file.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +74,7 @@ def check_recalibration(model: DlibResNet, x: torch.Tensor) -> dict[str, float]:
 
 
 def main() -> int:
+    warnings.filterwarnings("ignore")  # torch.onnx's TracerWarnings on shape arithmetic (exported as graph ops)
     fixture = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "test" / "fixtures" / "dlib-port"
     torch.set_num_threads(1)
     try:
@@ -90,13 +96,31 @@ def main() -> int:
                 "descriptor": list(model(x).shape),
                 "finite": bool(torch.isfinite(model(x)).all()),
             }
+    onnx_info = None
+    if len(sys.argv) > 2:
+        x = to_batch([images[0].convert("RGB").resize((112, 136), Image.BILINEAR)])
+        with torch.no_grad():
+            y = model(x)
+        torch.onnx.export(
+            model, torch.rand(2, 3, 150, 150) * 255, sys.argv[2], opset_version=17,
+            input_names=["input"], output_names=["descriptor"],
+            dynamic_axes={"input": {0: "n", 2: "h", 3: "w"}, "descriptor": {0: "n"}},
+        )
+        onnx_info = {"path": sys.argv[2], "input_136x112": x.flatten().tolist(), "descriptor_136x112": y.flatten().tolist()}
     recalibration = check_recalibration(model, to_batch(images))
+    try:
+        load_face_api_weights(DlibResNet(), fixture / "no-such-dir")
+        missing_weights_error = None
+    except FileNotFoundError as e:
+        missing_weights_error = f"FileNotFoundError: {e}"
     reference = np.asarray(ref["descriptors"], dtype=np.float32)
     print(json.dumps({
         "descriptors": descriptors.astype(float).tolist(),
         "max_abs_diff": float(np.abs(descriptors - reference).max()),
         "nonsquare": nonsquare,
         "recalibration": recalibration,
+        "onnx": onnx_info,
+        "missing_weights_error": missing_weights_error,
     }))
     return 0
 

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
 
 // The port test of training/dlib_resnet.py (dlib's face-recognition ResNet in PyTorch, the pretrained
 // backbone of the attribute model): on 4 aligned 150x150 crops of the bundled example photos (mirrored
@@ -47,10 +49,15 @@ interface PortOutput {
     train_vs_eval_rel_before: number;
     train_vs_eval_rel_after: number;
   };
+  onnx: { path: string; input_136x112: number[]; descriptor_136x112: number[] };
+  missing_weights_error: string | null;
 }
 
 describe.skipIf(problem !== null && !REQUIRE)('dlib face-recognition ResNet: PyTorch port vs face-api tfjs', () => {
-  it('gives face-api\'s 128-d descriptors on the fixture crops, and runs on non-square inputs', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'facetally-dlib-port-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('gives face-api\'s 128-d descriptors on the fixture crops, runs on non-square inputs, exports to ONNX', async () => {
     expect(problem, problem ?? '').toBeNull();
     const ref = JSON.parse(readFileSync(join(FIXTURE, 'reference.json'), 'utf8')) as Reference;
     expect(ref.crops).toHaveLength(4);
@@ -61,7 +68,7 @@ describe.skipIf(problem !== null && !REQUIRE)('dlib face-recognition ResNet: PyT
     for (const d of ref.descriptors) expect(Math.hypot(...d)).toBeGreaterThan(1);
     expect(dist(ref.descriptors[0], ref.descriptors[2])).toBeGreaterThan(0.3);
 
-    const r = spawnSync(PYTHON, [join(ROOT, 'training/dlib_port_check.py'), FIXTURE], {
+    const r = spawnSync(PYTHON, [join(ROOT, 'training/dlib_port_check.py'), FIXTURE, join(tmp, 'dlib.onnx')], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60_000,
@@ -92,21 +99,21 @@ describe.skipIf(problem !== null && !REQUIRE)('dlib face-recognition ResNet: PyT
     expect(rc.eval_max_abs_change).toBeLessThan(1e-4);
     expect(rc.train_vs_eval_rel_before).toBeGreaterThan(1);
     expect(rc.train_vs_eval_rel_after).toBeLessThan(1e-4);
-  });
 
-  it('says to run npm install when the weights are missing', () => {
-    const code = [
-      'import sys',
-      `sys.path.insert(0, ${JSON.stringify(join(ROOT, 'training'))})`,
-      'from dlib_resnet import DlibResNet, load_face_api_weights',
-      'try:',
-      `    load_face_api_weights(DlibResNet(), ${JSON.stringify(join(ROOT, 'test/fixtures/dlib-port/no-such-dir'))})`,
-      'except FileNotFoundError as e:',
-      '    print("FileNotFoundError:", e)',
-    ].join('\n');
-    const r = spawnSync(PYTHON, ['-c', code], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^FileNotFoundError: dlib face-recognition weights not found: missing .*face_recognition_model-weights_manifest\.json/);
-    expect(r.stdout).toContain('npm install');
+    // ONNX export (opset 17, exported from a 150x150 example): ONNX Runtime gives PyTorch's descriptor on
+    // a 136x112 input, so the per-axis padding survives export with dynamic H, W (measured diff 2.5e-7).
+    const session = await ort.InferenceSession.create(out.onnx.path);
+    const res = await session.run({ input: new ort.Tensor('float32', Float32Array.from(out.onnx.input_136x112), [1, 3, 136, 112]) });
+    const onnxDescriptor = res.descriptor.data as Float32Array;
+    expect(res.descriptor.dims).toEqual([1, 128]);
+    let onnxDiff = 0;
+    onnxDescriptor.forEach((v, i) => (onnxDiff = Math.max(onnxDiff, Math.abs(v - out.onnx.descriptor_136x112[i]))));
+    expect(onnxDiff).toBeLessThan(TOLERANCE);
+
+    // Without the weights (no npm install), load_face_api_weights says what is missing and what to do.
+    expect(out.missing_weights_error).toMatch(
+      /^FileNotFoundError: dlib face-recognition weights not found: missing .*face_recognition_model-weights_manifest\.json/,
+    );
+    expect(out.missing_weights_error).toContain('npm install');
   });
 });
