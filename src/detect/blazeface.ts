@@ -6,6 +6,8 @@ import { headsForInput } from './anchors.js';
 import { decodeHead } from './decode.js';
 import { weightedNonMaxSuppression } from './nms.js';
 import { edgeMapToCentreMap, warpSimilarity } from '../align/warp.js';
+import { halveRgb } from '../image/resample.js';
+import { DEFAULT_PYRAMID, planPyramid, type PyramidLevel, type PyramidOptions, type Tile } from './pyramid.js';
 
 /**
  * Options of the face detector. Defaults are chosen on the shared sample photos and CelebA (see docs/detection.md).
@@ -29,10 +31,15 @@ export interface DetectOptions {
    * add finer pyramid levels (more tiles, slower). Default 32.
    */
   minFaceSize?: number;
+  /**
+   * The full-range model's pyramid plan ({@link PyramidOptions}); unset fields from {@link DEFAULT_PYRAMID}. For
+   * measuring plans (`scripts/detection-recall.ts`); the default is the plan docs/detection.md justifies.
+   */
+  pyramid?: Partial<PyramidOptions>;
 }
 
 /** Resolved detector defaults. */
-export const DEFAULT_DETECT_OPTIONS: Required<DetectOptions> = {
+export const DEFAULT_DETECT_OPTIONS: Required<Omit<DetectOptions, 'pyramid'>> = {
   scoreThreshold: 0.75,
   iouThreshold: 0.3,
   minFaceSize: 32,
@@ -50,12 +57,6 @@ const VERIFY_CENTRE_TOLERANCE = 20;
 const BACK_SIZE = 256;
 /** Model input side of the short-range ("front camera") BlazeFace, in pixels. */
 const FRONT_SIZE = 128;
-/** Overlap between neighbouring tiles of one pyramid level, in level pixels. */
-const TILE_OVERLAP = 96;
-/** Smallest face side (model input pixels) the back model finds reliably; sets the finest pyramid level. */
-const MIN_DETECTABLE = 24;
-/** Largest upsampling of the photo for tiny faces. */
-const MAX_UPSCALE = 2;
 /** Candidates below this score are dropped before merging (they only blur the weighted mean). */
 const CANDIDATE_FLOOR = 0.3;
 /**
@@ -91,7 +92,7 @@ export class BlazeFaceDetector {
     private readonly ops: ImageOps,
     layout: { fixedBackInput?: boolean } = {},
   ) {
-    this.backTiling = layout.fixedBackInput ? FIXED_TILES(BACK_SIZE) : FLEXIBLE_TILES;
+    this.fixedBackInput = layout.fixedBackInput ?? false;
   }
 
   /** Free both models' sessions ({@link ModelRunner.release}); the detector must not be used afterwards. */
@@ -99,8 +100,18 @@ export class BlazeFaceDetector {
     await Promise.all([this.back.release?.(), this.front.release?.()]);
   }
 
-  /** How pyramid levels are cut for the full-range model (fixed 256 px tiles, or whole levels). */
-  private readonly backTiling: Tiling;
+  /** The full-range model takes only 256x256 inputs: every level is cut into 256 px tiles. */
+  private readonly fixedBackInput: boolean;
+
+  /**
+   * The full-range model's pyramid for a photo: {@link planPyramid} with `options.minFaceSize` and `options.pyramid`
+   * (and 256 px tiles for a fixed-input model). Levels finest first.
+   */
+  pyramidPlan(width: number, height: number, options: DetectOptions = {}): PyramidLevel[] {
+    const minFace = options.minFaceSize ?? DEFAULT_DETECT_OPTIONS.minFaceSize;
+    const fixed = this.fixedBackInput ? { fixedInput: true, tileSize: BACK_SIZE } : {};
+    return planPyramid(width, height, minFace, { ...DEFAULT_PYRAMID, ...options.pyramid, ...fixed });
+  }
 
   /**
    * Find faces in an image.
@@ -121,18 +132,23 @@ export class BlazeFaceDetector {
     };
     const maxSide = Math.max(image.width, image.height);
 
-    // Short-range model on the whole photo (close-up faces).
-    add(await this.runLevel(this.front, FRONT_SIZE, FIXED_TILES(FRONT_SIZE), image, FRONT_SIZE / maxSide, floor));
+    // Short-range model on the whole photo (close-up faces): letterboxed into its 128x128 input.
+    const fw = Math.max(1, Math.round((image.width * FRONT_SIZE) / maxSide));
+    const fh = Math.max(1, Math.round((image.height * FRONT_SIZE) / maxSide));
+    const frontLevel: PyramidLevel = {
+      width: fw, height: fh, scaleX: fw / image.width, scaleY: fh / image.height, source: { from: 'photo' },
+      tiles: [{ x0: 0, y0: 0, width: FRONT_SIZE, height: FRONT_SIZE }], maxFace: Infinity,
+    };
+    add(await this.runLevel(this.front, FRONT_SIZE, frontLevel, await this.levelPixels(image, frontLevel, null), floor));
 
-    // Full-range model over the pyramid.
-    const needScale = Math.min(MAX_UPSCALE, MIN_DETECTABLE / opts.minFaceSize);
-    for (let k = 0; ; k++) {
-      const scale = Math.min((BACK_SIZE * 2 ** k) / maxSide, Math.max(needScale, BACK_SIZE / maxSide));
-      // Above level 0, faces larger than the tile overlap are left to the coarser levels, where they are
-      // smaller, whole inside one tile, and the full-range model scores them reliably.
-      const maxFace = k === 0 ? Infinity : TILE_OVERLAP;
-      add(await this.runLevel(this.back, BACK_SIZE, this.backTiling, image, scale, floor, maxFace));
-      if (scale >= needScale || scale >= MAX_UPSCALE) break;
+    // Full-range model over the pyramid, finest level first (coarser levels are built from finer ones). On every
+    // level but the coarsest, faces larger than `maxFace` are left to the coarser levels, where they are smaller and
+    // the full-range model scores them reliably.
+    let previous: RgbImage | null = null;
+    for (const level of this.pyramidPlan(image.width, image.height, opts)) {
+      const pixels: RgbImage = await this.levelPixels(image, level, previous);
+      add(await this.runLevel(this.back, BACK_SIZE, level, pixels, floor));
+      previous = pixels;
     }
     if (candidates.length > MAX_CANDIDATES) {
       candidates.sort((a, b) => b.score - a.score);
@@ -233,74 +249,33 @@ export class BlazeFaceDetector {
     return [...decodeHead(s1, r1, heads[0], w, floor, h), ...decodeHead(s2, r2, heads[1], w, floor, h)];
   }
 
-  /** Run one model over one pyramid level (`scale` level pixels per photo pixel), cut into tiles by `tiling`. */
-  private async runLevel(
-    model: ModelRunner,
-    nominal: number,
-    tiling: Tiling,
-    image: RgbImage,
-    scale: number,
-    floor: number,
-    maxFace = Infinity,
-  ): Promise<Detection[]> {
-    const lw = Math.max(1, Math.round(image.width * scale));
-    const lh = Math.max(1, Math.round(image.height * scale));
-    const level = lw === image.width && lh === image.height ? image : await this.ops.resize(image, lw, lh);
-    const sx = lw / image.width;
-    const sy = lh / image.height;
+  /** The pixels of a planned level: resampled from the photo, or halved from the previous (finer) level. */
+  private async levelPixels(image: RgbImage, level: PyramidLevel, previous: RgbImage | null): Promise<RgbImage> {
+    if (level.source.from === 'photo') {
+      return level.width === image.width && level.height === image.height ? image : this.ops.resize(image, level.width, level.height);
+    }
+    if (!previous) throw new Error('a halved pyramid level needs the level before it');
+    let img = previous;
+    for (let i = 0; i < level.source.halvings; i++) img = halveRgb(img);
+    return img;
+  }
+
+  /** Run one model over the windows of one planned level (`pixels` are the level's pixels). */
+  private async runLevel(model: ModelRunner, nominal: number, level: PyramidLevel, pixels: RgbImage, floor: number): Promise<Detection[]> {
+    const { width: lw, height: lh, scaleX: sx, scaleY: sy } = level;
     const out: Detection[] = [];
-    const [xs, ys] = [tiling(lw), tiling(lh)];
-    for (const y of ys) {
-      for (const x of xs) {
-        const tile: Tile = { x0: x.start, y0: y.start, width: x.size, height: y.size };
-        const dets = await this.runTile(model, nominal, level, tile, floor);
-        for (const d of dets) {
-          // A face cut by a tile edge that is not the level's edge is found whole in a neighbouring tile
-          // or on a coarser level; its partial detection would be a false positive.
-          if (cutByInnerEdge(d, tile, lw, lh)) continue;
-          if (Math.max(d.box.width, d.box.height) > maxFace) continue;
-          out.push(toPhoto(d, tile.x0, tile.y0, sx, sy));
-        }
+    for (const tile of level.tiles) {
+      const dets = await this.runTile(model, nominal, pixels, tile, floor);
+      for (const d of dets) {
+        // A face cut by a tile edge that is not the level's edge is found whole in a neighbouring tile
+        // or on a coarser level; its partial detection would be a false positive.
+        if (cutByInnerEdge(d, tile, lw, lh)) continue;
+        if (Math.max(d.box.width, d.box.height) > level.maxFace) continue;
+        out.push(toPhoto(d, tile.x0, tile.y0, sx, sy));
       }
     }
     return out;
   }
-}
-
-/** A model input window on a pyramid level: top-left corner and size, in level pixels. */
-interface Tile {
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
-
-/** Cuts one axis of a level (`length` pixels) into windows: start offset and model input size of each. */
-type Tiling = (length: number) => { start: number; size: number }[];
-
-/** A size-free model runs a level of up to this many pixels a side in one call. */
-const WHOLE_LEVEL_MAX = 1024;
-/** Tile side for longer levels (measured on 2 cores: 768-px calls cost the least per pixel once overlap is counted). */
-const LARGE_TILE = 768;
-/** The size-free model's input must be a multiple of its coarsest stride. */
-const STRIDE_MULTIPLE = 32;
-
-/** Fixed-input models: windows of exactly `size` pixels overlapping by TILE_OVERLAP (one padded window when shorter). */
-const FIXED_TILES = (size: number): Tiling => (length) => tileStarts(length, size).map((start) => ({ start, size }));
-
-/** Size-free model: the whole axis (rounded up to a multiple of 32) up to WHOLE_LEVEL_MAX, else LARGE_TILE windows. */
-const FLEXIBLE_TILES: Tiling = (length) =>
-  length <= WHOLE_LEVEL_MAX
-    ? [{ start: 0, size: Math.max(STRIDE_MULTIPLE, Math.ceil(length / STRIDE_MULTIPLE) * STRIDE_MULTIPLE) }]
-    : tileStarts(length, LARGE_TILE).map((start) => ({ start, size: LARGE_TILE }));
-
-/** Start offsets of tiles of side `size` covering `length` pixels with at least TILE_OVERLAP overlap. */
-function tileStarts(length: number, size: number): number[] {
-  if (length <= size) return [0];
-  const stride = size - TILE_OVERLAP;
-  const n = Math.ceil((length - size) / stride) + 1;
-  const step = (length - size) / (n - 1);
-  return Array.from({ length: n }, (_, i) => Math.round(i * step));
 }
 
 /** Slack, in model pixels, before a box counts as crossing a tile edge. */

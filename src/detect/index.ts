@@ -5,5 +5,6 @@
  */
 export { BlazeFaceDetector, DEFAULT_DETECT_OPTIONS, type DetectOptions } from './blazeface.js';
 export { weightedNonMaxSuppression, iou } from './nms.js';
+export { DEFAULT_PYRAMID, LEGACY_PYRAMID, planPyramid, pyramidPixels, type PyramidLevel, type PyramidOptions } from './pyramid.js';
 export { decodeHead } from './decode.js';
 export { anchorCentres, BLAZEFACE_HEADS, headsForInput } from './anchors.js';

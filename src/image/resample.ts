@@ -107,8 +107,16 @@ function triangleResample(src: Uint8Array, w: number, h: number, width: number, 
 
 /**
  * Halve an image: each output pixel is the rounded mean of a 2x2 block (`(a + b + c + d + 2) >> 2`); an odd last
- * row or column is dropped. Output pixel `i` covers input pixels `2i` and `2i + 1`.
+ * row or column is dropped. Output pixel `i` covers input pixels `2i` and `2i + 1`. Plain JavaScript (the same bytes
+ * in Node and the browser); the detector builds coarser pyramid levels with it (`src/detect/pyramid.ts`).
+ * @returns a new `floor(width / 2)` x `floor(height / 2)` image.
+ * @throws RangeError when the image is narrower or lower than 2 pixels.
  */
+export function halveRgb(image: RgbImage): RgbImage {
+  if (image.width < 2 || image.height < 2) throw new RangeError(`expected an image of at least 2x2 pixels but received ${image.width}x${image.height}`);
+  return halve(image);
+}
+
 function halve(image: RgbImage): RgbImage {
   const width = image.width >> 1, height = image.height >> 1;
   const src = image.data, W = image.width * 3;

@@ -1,0 +1,452 @@
+/**
+ * Recall of the face detector by face size, false positives per megapixel, and pixels through BlazeFace, for any
+ * pyramid plan and thresholds, on synthetic photos composed from CelebA-HQ TRAIN-split faces (never the sample
+ * photos, never the validation or test splits). Not a test: figures to read (docs/detection.md, "Pyramid plan").
+ *
+ *   npx tsx scripts/detection-recall.ts [--photos 120] [--seed 13] [--sizes 640x480,1024x768,1600x1200,2400x1800]
+ *       [--plan default|legacy|JSON] [--min-face 32] [--thresholds 0.5,0.6,0.75] [--verify 0.5]
+ *       [--curve 0.35,0.7] [--cost] [--json FILE] [--work DIR]
+ *   npx tsx scripts/detection-recall.ts --chart NAME=FILE.json,NAME=FILE.json --out docs/img/detection-recall.png
+ *
+ * The photo set (deterministic for a seed; cached under --work, default $TMPDIR/facetally-recall): `--photos`
+ * photos cycling through `--sizes`. Background: a mosaic of cells of random size, each a corner (the portrait's own
+ * background, no face) of a CelebA-HQ train photo enlarged and blurred, with a lighting gradient and grain. Faces:
+ * other train-split CelebA-HQ portraits (128x128) scaled so that the detector's face box has a side drawn
+ * log-uniformly from 12 px to a third of the photo's shorter side, cut out with a soft elliptical mask, darkened or
+ * brightened (x0.45..1.25), blurred in 40% of faces (sigma up to 1.2 face-box/48 px), rotated in-plane by up to
+ * ±30°, placed without overlap; the photo is saved as JPEG (quality 85) and decoded as facetally decodes. A face's
+ * true box is the detector's own box on the upright 128x128 portrait (portraits where it does not find exactly one
+ * face are skipped), mapped through the scale, rotation and position.
+ *
+ * Modes:
+ * - plan (default): `BlazeFaceDetector.detect` with the plan (`--plan default` = the shipped DEFAULT_PYRAMID,
+ *   `legacy` = LEGACY_PYRAMID, or a JSON object of PyramidOptions fields over the default), first-pass threshold 0.3
+ *   and no second look, then every face's second-look score; recall and FP/MP are then computed for each first-pass
+ *   threshold in `--thresholds` with second look `--verify` (the detector merges the same candidates for every
+ *   threshold >= 0.3, so this equals running it at each threshold).
+ * - `--curve S1,S2,…`: the full-range model alone on ONE whole level at each scale S (level pixels per photo pixel),
+ *   no pyramid: recall by face size in model pixels, the curve the plan is read from.
+ * - `--cost`: milliseconds per model call and nanoseconds per input pixel of the full-range model at 256..2048 px.
+ * - `--chart`: recall by face size of several plan runs' `--json` files (first threshold setting of each) as a
+ *   Vega-Lite chart: writes OUT (PNG) and the spec beside it (.vl.json).
+ *
+ * A detection matches a true face when its box centre is within half the true side of the true centre and its side
+ * is 0.5x..2x the true side; each true face matches once (the highest score); every other detection is a false
+ * positive (duplicates included). Exit codes: 0 ok, 1 usage or missing data.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { headsForInput } from '../src/detect/anchors.js';
+import type { BlazeFaceDetector } from '../src/detect/blazeface.js';
+import { decodeHead } from '../src/detect/decode.js';
+import { blazefaceModelPaths, createDetector } from '../src/detect/load-node.js';
+import { weightedNonMaxSuppression } from '../src/detect/nms.js';
+import { DEFAULT_PYRAMID, LEGACY_PYRAMID, pyramidPixels, STRIDE_MULTIPLE, type PyramidOptions } from '../src/detect/pyramid.js';
+import { decodeImageFile, type RgbImage } from '../src/image/decode.js';
+import { resampleRgb } from '../src/image/resample.js';
+import { loadOnnxModel } from '../src/runtime/onnx-node.js';
+import { renderSvg, svgToPng } from '../src/report/render.js';
+import type { Detection } from '../src/types.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const shared = process.env.FACETALLY_SHARED ? resolve(process.env.FACETALLY_SHARED) : resolve(repoRoot, '..', 'shared');
+const HELP = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*\n?/, '').replace(/^ \* ?/gm, '');
+
+function fail(msg: string): never {
+  console.error(`detection-recall: ${msg}`);
+  process.exit(1);
+}
+
+let values: Record<string, string | boolean | undefined>;
+try {
+  ({ values } = parseArgs({
+    options: {
+      photos: { type: 'string', default: '120' },
+      seed: { type: 'string', default: '13' },
+      sizes: { type: 'string', default: '640x480,1024x768,1600x1200,2400x1800' },
+      plan: { type: 'string', default: 'default' },
+      'min-face': { type: 'string', default: '32' },
+      thresholds: { type: 'string', default: '0.5,0.6,0.75' },
+      verify: { type: 'string', default: '0.5' },
+      curve: { type: 'string' },
+      cost: { type: 'boolean', default: false },
+      chart: { type: 'string' },
+      out: { type: 'string', default: 'docs/img/detection-recall.png' },
+      json: { type: 'string' },
+      work: { type: 'string', default: join(process.env.TMPDIR ?? '/tmp', 'facetally-recall') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (e) {
+  fail(`${(e as Error).message} (see --help)`);
+}
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const nPhotos = Number(values.photos), seed = Number(values.seed), minFace = Number(values['min-face']), verify = Number(values.verify);
+const sizes = String(values.sizes).split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const thresholds = String(values.thresholds).split(',').map(Number);
+if (!(Number.isInteger(nPhotos) && nPhotos > 0)) fail(`expected a positive integer for --photos but received ${values.photos}`);
+if (!(minFace > 0)) fail(`expected a positive number for --min-face but received ${values['min-face']}`);
+if (sizes.some(([w, h]) => !(w >= 64 && h >= 64))) fail(`expected sizes like 1024x768 (at least 64x64) but received ${values.sizes}`);
+if (thresholds.some((t) => !(t >= 0.3 && t <= 1))) fail(`expected first-pass thresholds in [0.3, 1] but received ${values.thresholds}`);
+if (!(verify >= 0 && verify <= 1)) fail(`expected --verify in [0, 1] but received ${values.verify}`);
+
+/** Deterministic PRNG (mulberry32), as scripts/bench.ts. */
+function rng(s: number): () => number {
+  let a = s >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A true face in a composed photo: box centre and side in photo pixels. */
+interface TrueFace {
+  cx: number;
+  cy: number;
+  side: number;
+}
+interface SetPhoto {
+  path: string;
+  width: number;
+  height: number;
+  faces: TrueFace[];
+}
+
+const hqDir = join(shared, 'data', 'celeba-hq', 'images');
+const partition = join(shared, 'data', 'celeba-hq', 'list_eval_partition.txt');
+
+/** Names of the CelebA-HQ train split (partition 0), shuffled by the seed. */
+function trainNames(rand: () => number): string[] {
+  if (!existsSync(partition) || !existsSync(hqDir)) fail(`${partition} or ${hqDir} not found: the script needs the shared CelebA-HQ data`);
+  const names = readFileSync(partition, 'utf8').split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p[1] === '0').map((p) => p[0]);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  return names;
+}
+
+async function rgbOf(path: string): Promise<RgbImage> {
+  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+/** Compose (or reuse) the photo set. */
+async function makeSet(detector: BlazeFaceDetector): Promise<SetPhoto[]> {
+  const dir = join(String(values.work), `set-s${seed}-n${nPhotos}-${String(values.sizes).replace(/,/g, '_')}`);
+  const manifest = join(dir, 'manifest.json');
+  if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8'));
+  mkdirSync(dir, { recursive: true });
+  const rand = rng(seed);
+  const names = trainNames(rand);
+  let next = 0;
+  const take = () => join(hqDir, names[next++ % names.length]);
+  const photos: SetPhoto[] = [];
+  for (let p = 0; p < nPhotos; p++) {
+    const [W, H] = sizes[p % sizes.length];
+    process.stderr.write(`\rcomposing photo ${p + 1}/${nPhotos} (${W}x${H})   `);
+    // Background mosaic: cells 60..45% of the shorter side, each a 40x40 corner of a train portrait, enlarged, blurred.
+    const cells: sharp.OverlayOptions[] = [];
+    for (let y = 0; y < H; ) {
+      const ch = Math.round(H * (0.08 + 0.37 * rand()));
+      for (let x = 0; x < W; ) {
+        const cw = Math.round(W * (0.08 + 0.3 * rand()));
+        const corner = Math.floor(rand() * 2);
+        const patch = await sharp(take()).extract({ left: corner ? 88 : 0, top: 0, width: 40, height: 40 })
+          .resize(Math.min(cw, W - x), Math.min(ch, H - y), { fit: 'fill', kernel: 'cubic' }).blur(0.5 + 3 * rand()).toBuffer();
+        cells.push({ input: patch, left: x, top: y });
+        x += cw;
+      }
+      y += ch;
+    }
+    // Faces: log-uniform box sides from 12 px to a third of the shorter side, no overlap (rejection sampling).
+    const faces: TrueFace[] = [];
+    const overlays: sharp.OverlayOptions[] = [];
+    const occupied: { x: number; y: number; r: number }[] = [];
+    const target = Math.round(4 + 8 * rand());
+    for (let tries = 0; faces.length < target && tries < 200; tries++) {
+      const side = Math.exp(Math.log(12) + rand() * (Math.log(Math.min(W, H) / 3) - Math.log(12)));
+      const file = take();
+      const portrait = await rgbOf(file);
+      const ref = await detector.detect(portrait, { minFaceSize: 24 });
+      if (ref.length !== 1) continue;
+      const b = ref[0].box;
+      const refSide = Math.max(b.width, b.height);
+      const k = side / refSide; // photo px per portrait px
+      const P = Math.max(8, Math.round(128 * k));
+      const r = (P / 2) * 1.45; // the rotated cut-out's reach
+      const x = r + rand() * (W - 2 * r), y = r + rand() * (H - 2 * r);
+      if (!(W > 2 * r && H > 2 * r) || occupied.some((o) => Math.hypot(o.x - x, o.y - y) < o.r + r)) continue;
+      const theta = (rand() * 2 - 1) * 30; // degrees, clockwise on screen
+      const mask = Buffer.from(`<svg width="${P}" height="${P}"><defs><radialGradient id="g"><stop offset="70%" stop-color="white"/><stop offset="100%" stop-color="white" stop-opacity="0"/></radialGradient></defs><ellipse cx="${P / 2}" cy="${P / 2}" rx="${P * 0.5}" ry="${P * 0.5}" fill="url(#g)"/></svg>`);
+      let img = sharp(file).resize(P, P, { kernel: 'lanczos3' }).ensureAlpha().composite([{ input: mask, blend: 'dest-in' }]);
+      img = sharp(await img.png().toBuffer()).modulate({ brightness: 0.45 + 0.8 * rand() });
+      if (rand() < 0.4) img = sharp(await img.png().toBuffer()).blur(Math.max(0.3, (0.3 + 0.9 * rand()) * Math.max(1, side / 48)));
+      const rot = await sharp(await img.png().toBuffer()).rotate(theta, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer({ resolveWithObject: true });
+      // Face centre: its offset from the portrait centre, rotated clockwise by theta (y down), from the rotated centre.
+      const dx = (b.x + b.width / 2 - 64) * (P / 128), dy = (b.y + b.height / 2 - 64) * (P / 128);
+      const t = (theta * Math.PI) / 180;
+      const left = Math.round(x - rot.info.width / 2), top = Math.round(y - rot.info.height / 2);
+      if (left < 0 || top < 0 || left + rot.info.width > W || top + rot.info.height > H) continue;
+      overlays.push({ input: rot.data, left, top });
+      faces.push({ cx: left + rot.info.width / 2 + dx * Math.cos(t) - dy * Math.sin(t), cy: top + rot.info.height / 2 + dx * Math.sin(t) + dy * Math.cos(t), side });
+      occupied.push({ x, y, r });
+    }
+    const bg = await sharp({ create: { width: W, height: H, channels: 3, background: { r: 120, g: 120, b: 120 } } }).composite(cells).png().toBuffer();
+    // Lighting: a gradient from one side (multiply) and fine grain.
+    const g0 = Math.round(150 + 105 * rand()), g1 = Math.round(150 + 105 * rand());
+    const light = Buffer.from(`<svg width="${W}" height="${H}"><defs><linearGradient id="l" x1="0" y1="0" x2="${rand().toFixed(2)}" y2="1"><stop offset="0" stop-color="rgb(${g0},${g0},${g0})"/><stop offset="1" stop-color="rgb(${g1},${g1},${g1})"/></linearGradient></defs><rect width="${W}" height="${H}" fill="url(#l)"/></svg>`);
+    const composed = await sharp(bg).composite([...overlays, { input: light, blend: 'multiply' }]).png().toBuffer();
+    const path = join(dir, `photo_${String(p).padStart(3, '0')}_${W}x${H}.jpg`);
+    await sharp(composed).jpeg({ quality: 85 }).toFile(path);
+    photos.push({ path, width: W, height: H, faces });
+  }
+  process.stderr.write('\n');
+  writeFileSync(manifest, JSON.stringify(photos));
+  return photos;
+}
+
+/** A detection with its second-look score. */
+interface Scored {
+  d: Detection;
+  verify: number;
+}
+
+/** Match detections (score >= t, second look >= v) to true faces; returns matched flags and false positives. */
+function match(faces: TrueFace[], dets: Scored[], t: number, v: number): { found: boolean[]; fp: number; fps: Scored[] } {
+  const kept = dets.filter((s) => s.d.score >= t && (v <= 0 || s.verify >= v)).sort((a, b) => b.d.score - a.d.score);
+  const found = faces.map(() => false);
+  let fp = 0;
+  const fps: Scored[] = [];
+  for (const k of kept) {
+    const d = k.d;
+    const cx = d.box.x + d.box.width / 2, cy = d.box.y + d.box.height / 2, side = Math.max(d.box.width, d.box.height);
+    let best = -1, bestDist = Infinity;
+    faces.forEach((f, i) => {
+      const dist = Math.hypot(cx - f.cx, cy - f.cy);
+      if (!found[i] && dist < f.side / 2 && side > f.side / 2 && side < f.side * 2 && dist < bestDist) [best, bestDist] = [i, dist];
+    });
+    if (best >= 0) found[best] = true;
+    else {
+      fp++;
+      fps.push(k);
+    }
+  }
+  return { found, fp, fps };
+}
+
+/** Face-size bins (lower edges, pixels). */
+const BINS = [8, 12, 16, 20, 24, 28, 32, 40, 48, 64, 96, 128, 192, 256, 384];
+const binOf = (s: number) => {
+  let i = 0;
+  while (i + 1 < BINS.length && s >= BINS[i + 1]) i++;
+  return i;
+};
+const binLabel = (i: number) => (i + 1 < BINS.length ? `${BINS[i]}–${BINS[i + 1]}` : `${BINS[i]}+`);
+
+/** Recall table by size bin for several (threshold, verify) settings. */
+function recallTable(rows: { side: number; hit: boolean[] }[], settings: string[], sizeLabel: string): string {
+  const n = BINS.map(() => 0), hits = BINS.map(() => settings.map(() => 0));
+  for (const r of rows) {
+    const b = binOf(r.side);
+    n[b]++;
+    r.hit.forEach((h, k) => (hits[b][k] += h ? 1 : 0));
+  }
+  const out = [`| ${sizeLabel} | faces | ${settings.join(' | ')} |`, `|---|---:|${settings.map(() => '---:').join('|')}|`];
+  BINS.forEach((_, b) => {
+    if (n[b]) out.push(`| ${binLabel(b)} | ${n[b]} | ${hits[b].map((h) => (h / n[b]).toFixed(3)).join(' | ')} |`);
+  });
+  return out.join('\n');
+}
+
+const json: Record<string, unknown> = { seed, photos: nPhotos, sizes: values.sizes, minFace };
+
+async function costMode(): Promise<void> {
+  const m = await loadOnnxModel(blazefaceModelPaths().back);
+  console.log('| input (W x H) | ms per call (median) | ms per call (min) | ns per input pixel (min) | calls |\n|---|---:|---:|---:|---:|');
+  const rows: unknown[] = [];
+  for (const s of [256, 384, 512, 768, 1024, 1536, 2048]) {
+    const h = Math.round((s * 0.75) / 32) * 32;
+    const data = new Float32Array(s * h * 3).map((_, i) => Math.sin(i * 0.37));
+    const feed = { [m.inputNames[0]]: { data, dims: [1, h, s, 3] } };
+    await m.run(feed);
+    const reps = Math.max(3, Math.round(1.2e7 / (s * h)));
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      await m.run(feed);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    const med = times[times.length >> 1], min = times[0];
+    console.log(`| ${s} x ${h} | ${med.toFixed(1)} | ${min.toFixed(1)} | ${((1e6 * min) / (s * h)).toFixed(0)} | ${reps} |`);
+    rows.push({ width: s, height: h, medianMs: med, minMs: min, calls: reps });
+  }
+  json.cost = rows;
+}
+
+/** The full-range model alone on one whole level at `scale`: detections in photo pixels (score >= 0.3, merged). */
+async function singleLevel(back: Awaited<ReturnType<typeof loadOnnxModel>>, img: RgbImage, scale: number): Promise<Detection[]> {
+  const lw = Math.max(1, Math.round(img.width * scale)), lh = Math.max(1, Math.round(img.height * scale));
+  const level = resampleRgb(img, lw, lh);
+  const w = Math.ceil(lw / STRIDE_MULTIPLE) * STRIDE_MULTIPLE, h = Math.ceil(lh / STRIDE_MULTIPLE) * STRIDE_MULTIPLE;
+  const t = new Float32Array(w * h * 3);
+  for (let y = 0; y < lh; y++) for (let i = 0; i < lw * 3; i++) t[y * w * 3 + i] = level.data[y * lw * 3 + i] / 127.5 - 1;
+  const res = await back.run({ [back.inputNames[0]]: { data: t, dims: [1, h, w, 3] } });
+  const [s1, s2, r1, r2] = back.outputNames.map((n) => res[n].data);
+  const heads = headsForInput(w, h, 256);
+  const dets = [...decodeHead(s1, r1, heads[0], w, 0.3, h), ...decodeHead(s2, r2, heads[1], w, 0.3, h)];
+  const sx = lw / img.width, sy = lh / img.height;
+  return weightedNonMaxSuppression(dets.map((d) => ({
+    score: d.score,
+    box: { x: d.box.x / sx, y: d.box.y / sy, width: d.box.width / sx, height: d.box.height / sy },
+    landmarks: d.landmarks.map(([x, y]) => [x / sx, y / sy] as [number, number]),
+  })), 0.3);
+}
+
+/** Recall by size bin of plan runs (their --json files), as a Vega-Lite line chart: OUT.png and OUT.vl.json. */
+async function chartMode(): Promise<void> {
+  const values_: { plan: string; size: number; recall: number; faces: number }[] = [];
+  for (const item of String(values.chart).split(',')) {
+    const [name, file] = item.split('=');
+    if (!file || !existsSync(file)) fail(`--chart expects NAME=FILE.json items (FILE from --json) but ${item} is not one`);
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { recall: { side: number; hit: boolean[] }[]; settings: string[] };
+    const n = BINS.map(() => 0), h = BINS.map(() => 0);
+    for (const r of j.recall) {
+      n[binOf(r.side)]++;
+      h[binOf(r.side)] += r.hit[0] ? 1 : 0;
+    }
+    BINS.forEach((lo, b) => {
+      const hi = b + 1 < BINS.length ? BINS[b + 1] : lo * 1.5;
+      if (n[b] >= 5) values_.push({ plan: `${name} (${j.settings[0]})`, size: Math.sqrt(lo * hi), recall: h[b] / n[b], faces: n[b] });
+    });
+  }
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Detection recall by face size', subtitle: [`synthetic photos of CelebA-HQ train faces (scripts/detection-recall.ts, seed ${seed}); --min-face ${minFace}`, 'face size: box side in photo pixels, bin geometric centre (log scale)'] },
+    data: { values: values_ },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'size', type: 'quantitative', title: 'face box side (photo pixels)', scale: { type: 'log', domain: [9, 600] } },
+      y: { field: 'recall', type: 'quantitative', title: 'recall', scale: { domain: [0, 1] } },
+      color: { field: 'plan', type: 'nominal', title: null },
+      tooltip: [{ field: 'faces', type: 'quantitative' }],
+    },
+    layer: undefined,
+    width: 520,
+    height: 260,
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 500, direction: 'vertical' } },
+  };
+  const out = String(values.out);
+  const rule = { mark: { type: 'rule', strokeDash: [4, 3], color: 'gray' }, encoding: { x: { datum: minFace } } };
+  const full = { ...spec, layer: [{ mark: spec.mark, encoding: spec.encoding }, rule], mark: undefined, encoding: undefined };
+  delete (full as Record<string, unknown>).mark;
+  delete (full as Record<string, unknown>).encoding;
+  writeFileSync(out.replace(/\.png$/, '.vl.json'), JSON.stringify(full, null, 1) + '\n');
+  writeFileSync(out, await svgToPng(await renderSvg(full)));
+  console.log(`wrote ${out} and ${out.replace(/\.png$/, '.vl.json')}`);
+}
+
+async function main(): Promise<void> {
+  if (values.chart) return chartMode();
+  if (values.cost) {
+    await costMode();
+    if (values.json) writeFileSync(String(values.json), JSON.stringify(json, null, 1));
+    return;
+  }
+  const detector = await createDetector();
+  const set = await makeSet(detector);
+  const totalMp = set.reduce((a, p) => a + (p.width * p.height) / 1e6, 0);
+  const nFaces = set.reduce((a, p) => a + p.faces.length, 0);
+  console.log(`Photo set: ${set.length} photos (${String(values.sizes)}), ${nFaces} faces, ${totalMp.toFixed(1)} MP; seed ${seed}; CelebA-HQ train split.`);
+
+  if (values.curve) {
+    const scales = String(values.curve).split(',').map(Number);
+    const back = await loadOnnxModel(blazefaceModelPaths().back);
+    const settings = thresholds.map((t) => `${t}${verify > 0 ? `+v${verify}` : ''}`);
+    const rows: { side: number; hit: boolean[] }[] = [];
+    const fps = thresholds.map(() => 0);
+    let mp = 0;
+    for (const [i, p] of set.entries()) {
+      process.stderr.write(`\rcurve: photo ${i + 1}/${set.length}   `);
+      const img = await decodeImageFile(p.path);
+      for (const s of scales) {
+        const dets = await singleLevel(back, img, s);
+        const scored: Scored[] = [];
+        for (const d of dets) scored.push({ d, verify: d.score >= Math.min(...thresholds) && verify > 0 ? await detector.verificationScore(img, d) : 1 });
+        const results = thresholds.map((t, k) => {
+          const r = match(p.faces, scored, t, verify);
+          fps[k] += r.fp;
+          return r.found;
+        });
+        p.faces.forEach((f, j) => rows.push({ side: f.side * s, hit: results.map((r) => r[j]) }));
+        mp += (p.width * p.height * s * s) / 1e6;
+      }
+    }
+    process.stderr.write('\n');
+    console.log(`\nFull-range model alone, one whole level at scales ${scales.join(', ')} of each photo: recall by face box side in MODEL pixels.\n`);
+    console.log(recallTable(rows, settings, 'face side (model px)'));
+    console.log(`\nFalse positives per megapixel of level: ${settings.map((s, k) => `${s}: ${(fps[k] / mp).toFixed(2)}`).join(', ')}`);
+    json.curve = { scales, rows: rows.length, fpPerLevelMp: Object.fromEntries(settings.map((s, k) => [s, fps[k] / mp])) };
+  } else {
+    const plan: Partial<PyramidOptions> =
+      values.plan === 'default' ? DEFAULT_PYRAMID : values.plan === 'legacy' ? LEGACY_PYRAMID : { ...DEFAULT_PYRAMID, ...JSON.parse(String(values.plan)) };
+    const settings = thresholds.map((t) => `${t}${verify > 0 ? `+v${verify}` : ''}`);
+    const rows: { side: number; hit: boolean[] }[] = [];
+    const fps = thresholds.map(() => 0);
+    const pixels = new Map<string, { back: number; calls: number; photos: number; levels: string }>();
+    const falsePositives: { photo: string; box: Detection['box']; score: number; verify: number }[] = [];
+    const t0 = performance.now();
+    for (const [i, p] of set.entries()) {
+      process.stderr.write(`\rplan: photo ${i + 1}/${set.length}   `);
+      const img = await decodeImageFile(p.path);
+      const opts = { minFaceSize: minFace, scoreThreshold: 0.3, verifyThreshold: 0, pyramid: plan };
+      const dets = await detector.detect(img, opts);
+      const scored: Scored[] = [];
+      for (const d of dets) scored.push({ d, verify: verify > 0 ? await detector.verificationScore(img, d) : 1 });
+      const results = thresholds.map((t, k) => {
+        const r = match(p.faces, scored, t, verify);
+        fps[k] += r.fp;
+        if (k === 0) for (const f of r.fps) falsePositives.push({ photo: p.path, box: f.d.box, score: f.d.score, verify: f.verify });
+        return r.found;
+      });
+      p.faces.forEach((f, j) => rows.push({ side: f.side, hit: results.map((r) => r[j]) }));
+      const levels = detector.pyramidPlan(img.width, img.height, opts);
+      const key = `${img.width}x${img.height}`;
+      const e = pixels.get(key) ?? { back: 0, calls: 0, photos: 0, levels: levels.map((l) => `${l.width}x${l.height}${l.tiles.length > 1 ? ` (${l.tiles.length} tiles)` : ''}`).join(', ') };
+      e.back += pyramidPixels(levels);
+      e.calls += levels.reduce((a, l) => a + l.tiles.length, 0);
+      e.photos++;
+      pixels.set(key, e);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    process.stderr.write('\n');
+    console.log(`\nPlan ${JSON.stringify(plan)}, --min-face ${minFace}; detection seconds ${seconds.toFixed(0)} (this machine, as loaded).\n`);
+    console.log(recallTable(rows, settings, 'face side (photo px)'));
+    const atLeast = rows.filter((r) => r.side >= minFace);
+    console.log(`\nFaces >= --min-face (${minFace} px): ${atLeast.length}; recall ${settings.map((s, k) => `${s}: ${(atLeast.filter((r) => r.hit[k]).length / atLeast.length).toFixed(3)}`).join(', ')}`);
+    console.log(`False positives per megapixel: ${settings.map((s, k) => `${s}: ${(fps[k] / totalMp).toFixed(3)} (${fps[k]})`).join(', ')}`);
+    console.log('\n| photo | levels (finest first) | full-range model pixels per photo | calls per photo |\n|---|---|---:|---:|');
+    for (const [k, e] of pixels) console.log(`| ${k} | ${e.levels} | ${Math.round(e.back / e.photos).toLocaleString('en')} | ${(e.calls / e.photos).toFixed(0)} |`);
+    console.log('(plus per photo one short-range call on 128x128 and one 128x128 second-look call per first-pass face)');
+    json.plan = plan;
+    json.recall = rows;
+    json.settings = settings;
+    json.fp = Object.fromEntries(settings.map((s, k) => [s, fps[k]]));
+    json.megapixels = totalMp;
+    json.falsePositives = falsePositives;
+    json.pixels = Object.fromEntries(pixels);
+  }
+  if (values.json) writeFileSync(String(values.json), JSON.stringify(json));
+}
+
+main().catch((e) => fail((e as Error).message));
