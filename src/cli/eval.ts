@@ -34,7 +34,9 @@ export function registerEvalCommand(program: Command): void {
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', `
 Reports per attribute: n, accuracy, balanced accuracy (mean of true-positive and true-negative rates), the
-majority-class baseline and the published LNets+ANet accuracy; then means over the 40 attributes with 95%
+majority-class baseline, and two published accuracies for context: LNets+ANet (Liu et al. 2015, on the full
+official test split) and the 2016 study (Wang et al. 2016, Table 3; its own crops of CelebA, and test images that
+differ from the official split, so not a like-for-like comparison); then means over the 40 attributes with 95%
 bootstrap intervals (resampling images, and resampling people when identities are known: CelebA's
 identity_CelebA.txt is used when present), faces the detector missed (scored as errors), and subgroups by the
 true Male and Young labels. Every image present in the images folder and in the chosen split is used.

@@ -109,9 +109,16 @@ describe('facetally eval on a generated CelebA-layout folder (needs dist/)', () 
     expect(md.stdout).toMatch(/resampling the 4 images; resampling the 3 people instead/);
     expect(md.stdout).toContain('Faces missed by the detector: 1 of 4 images');
     expect(md.stdout).toMatch(/^\| Smiling \| 4 \| \d \| 50\.00 /m);
+    // The published columns: LNets+ANet (Liu et al. 2015) and the 2016 study's Table 3, with the caveat.
+    expect(md.stdout).toMatch(/^\| Smiling \| 4 \| \d \| 50\.00[^|]*\|.*\| 92 \| 89\.53 \|$/m);
+    expect(md.stdout).toMatch(/^\| Male \| 4 \|.*\| 98 \| 95\.16 \|$/m);
+    expect(md.stdout).toMatch(/^\| \*\*mean\*\* \| 4 \|.*\| 87\.30 \| 87\.30 \|$/m);
+    expect(md.stdout).toContain('its test images differ from the official split, so it is not a like-for-like comparison');
     const csv = run(['-f', 'csv']);
     const rows = csv.stdout.trim().split('\n').map((l) => l.split(','));
-    expect(rows[0]).toEqual(['attribute', 'n', 'tp', 'fn', 'tn', 'fp', 'accuracy', 'balanced_accuracy', 'baseline', 'ece', 'lnets_anet']);
+    expect(rows[0]).toEqual(['attribute', 'n', 'tp', 'fn', 'tn', 'fp', 'accuracy', 'balanced_accuracy', 'baseline', 'ece', 'lnets_anet', 'study_2016']);
+    expect(rows.find((x) => x[0] === 'Male')!.slice(-2)).toEqual(['0.98', '0.9516']);
+    expect(rows.at(-1)!.slice(-2)).toEqual(['0.873', '0.8730']);
     expect(rows.find((x) => x[0] === 'Male')!.slice(1, 2).concat(rows.find((x) => x[0] === 'Male')![6])).toEqual(['4', '0.500000']);
     expect(rows.at(-1)!.slice(0, 2).concat(rows.at(-1)![6])).toEqual(['MEAN', '4', '0.737500']);
   });

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readIdentityFile, readLabelFile, readSplitFile } from '../../src/eval/celeba.js';
 import { bootstrapMeans, expectedCalibrationError, meanOf, scoreAttributes } from '../../src/eval/metrics.js';
-import { LNETS_ANET_ACCURACY } from '../../src/eval/published.js';
+import { LNETS_ANET_ACCURACY, STUDY_2016_ACCURACY, STUDY_2016_MEAN_ACCURACY } from '../../src/eval/published.js';
 import { celebaSource, loadEvalSet } from '../../src/eval/run.js';
+import { CELEBA_ATTRIBUTES } from '../../src/attributes/names.js';
 import { describeShared } from '../helpers/shared.js';
 
 describe('scoreAttributes', () => {
@@ -115,6 +116,28 @@ describe('label files', () => {
     const v = Object.values(LNETS_ANET_ACCURACY);
     expect(v).toHaveLength(40);
     expect(v.reduce((s, x) => s + x, 0) / 40).toBeCloseTo(87.3, 6);
+  });
+
+  it('the 2016 study\'s Table 3: 40 values in CelebA order, averaging 87.29675 (printed as 87.30%)', () => {
+    expect(Object.keys(STUDY_2016_ACCURACY)).toEqual([...CELEBA_ATTRIBUTES]);
+    // Values read off the table by hand: first, last, and three where the study and LNets+ANet differ most.
+    expect([STUDY_2016_ACCURACY['5_o_Clock_Shadow'], STUDY_2016_ACCURACY.Young]).toEqual([91.41, 83.7]);
+    expect([STUDY_2016_ACCURACY.Male, STUDY_2016_ACCURACY.Blurry, STUDY_2016_ACCURACY.Wearing_Necklace]).toEqual([95.16, 95.43, 85.74]);
+    expect(Object.values(STUDY_2016_ACCURACY).reduce((s, x) => s + x, 0) / 40).toBeCloseTo(87.29675, 9);
+    expect(STUDY_2016_MEAN_ACCURACY).toBe(87.3);
+  });
+});
+
+describeShared('the 2016 study\'s Table 3 as transcribed in the shared docs', ['docs/study-table3.md'], ([table]) => {
+  it('every embedded figure equals the shared transcription (and its "Average" row)', () => {
+    const rows = new Map<string, number>();
+    for (const line of readFileSync(table, 'utf8').split('\n')) {
+      const m = /^\|\s*([^|]+?)\s*\|\s*\d+%\s*\|\s*([\d.]+)%\s*\|\s*$/.exec(line);
+      if (m) rows.set(m[1], Number(m[2]));
+    }
+    expect(rows.size).toBe(41);
+    for (const a of CELEBA_ATTRIBUTES) expect(STUDY_2016_ACCURACY[a], a).toBe(rows.get(a));
+    expect(rows.get('Average (mean of 40)')).toBe(STUDY_2016_MEAN_ACCURACY);
   });
 });
 
