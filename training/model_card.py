@@ -47,15 +47,20 @@ def render(sc: dict) -> str:
     w("## Model")
     w("")
     if inp.get("dtype") == "uint8":
-        net = inp["network"]
-        nr = net["region"]
+        # One network, or an ensemble inside one graph: a list with one entry per member (each its own input size).
+        nets = inp.get("network") or []
+        nets = nets if isinstance(nets, list) else [nets]
         w(f"- File: `{sc['model']}` (ONNX opset 17), output `{sc['output']}` (sigmoid inside the graph), "
           f"input `{inp.get('input_name', 'crops')}` [N, {inp['height']}, {inp['width']}, 3] (uint8 RGB 0-255, NHWC): "
           "the aligned crops as they are.")
-        w(f"- Inside the graph: region x={nr['x']:g}, y={nr['y']:g}, {nr['width']:g}x{nr['height']:g} of the aligned "
-          f"frame, resized to {net['width']}x{net['height']} with PIL's bilinear (antialiased) weights as two matrix "
-          f"products (`training/in_graph_preprocess.py`), then (pixel/255 - mean) / std with mean {inp['mean']} and "
-          f"std {inp['std']}; the network sees [N, 3, {net['height']}, {net['width']}].")
+        for k, net in enumerate(nets):
+            nr = net["region"]
+            who = f"network {k + 1} of {len(nets)}" if len(nets) > 1 else "the network"
+            w(f"- Inside the graph{f' ({who})' if len(nets) > 1 else ''}: region x={nr['x']:g}, y={nr['y']:g}, "
+              f"{nr['width']:g}x{nr['height']:g} of the aligned "
+              f"frame, resized to {net['width']}x{net['height']} with PIL's bilinear (antialiased) weights as two matrix "
+              f"products (`training/in_graph_preprocess.py`), then (pixel/255 - mean) / std with mean {inp['mean']} and "
+              f"std {inp['std']}; {who} sees [N, 3, {net['height']}, {net['width']}].")
     else:
         w(f"- File: `{sc['model']}` (ONNX opset 17), output `{sc['output']}` (sigmoid inside the graph), "
           f"input `{inp.get('input_name', 'input')}` [N, 3, {inp['height']}, {inp['width']}] ({inp['layout']}, RGB).")

@@ -30,12 +30,16 @@ export type AttributeValidation = z.infer<typeof AttributeValidationSchema>;
  * - `input.dtype`: 'float32' (default): the region is resized and normalised here and fed as float32;
  *   'uint8': the graph takes the raw crop bytes (NHWC, `width` x `height` = the region, no resize here) and
  *   cuts, resizes and normalises inside itself (`training/in_graph_preprocess.py`); `input.network` then
- *   describes the network input it builds (informational).
+ *   describes the network input it builds (informational, not read by facetally): one object, or for an ensemble
+ *   of networks inside one graph (each with its own input size) a list of them, one per member.
  * - `output`: whether the ONNX output is already probabilities or logits (sigmoid applied here).
  * - `temperature`: optional per-attribute temperature (logit / T) fitted on the validation split.
  * - `thresholds`: per-attribute decision threshold in [0, 1], chosen on the validation split.
  * - `validation.per_attribute`: counts and metrics on the validation split at those thresholds;
  *   the sensitivity/specificity here feed the Rogan–Gladen correction in `facetally compare`.
+ *
+ * Fields not named here (e.g. a description of an ensemble's members) are allowed and ignored; the ONNX file may
+ * be any size or graph as long as it takes the input above and returns [N, 40].
  */
 export const SidecarSchema = z.object({
   format: z.literal('facetally-attributes/1'),
@@ -50,7 +54,7 @@ export const SidecarSchema = z.object({
     std: z.array(z.number().positive()).length(3),
     input_name: z.string().optional(),
     dtype: z.enum(['float32', 'uint8']).optional(),
-    network: z.record(z.unknown()).optional(),
+    network: z.union([z.record(z.unknown()), z.array(z.record(z.unknown()))]).optional(),
   }),
   output: z.enum(['probabilities', 'logits']),
   temperature: z.record(z.number().positive()).optional(),

@@ -185,16 +185,26 @@ export function createApp(files: ServedFiles, allowedHosts: ((host: string) => b
   return app;
 }
 
+/**
+ * Send a file with an ETag (its size and modification time) and answer a matching If-None-Match with 304 and no
+ * body (RFC 9110 §13.1.2), so a browser revalidates the `no-cache` models on each visit instead of downloading them
+ * again: the attribute model may be tens of MB (an ensemble), the page fetches it on every load.
+ */
 async function sendFile(c: Context, path: string, cache: string): Promise<Response> {
+  let etag: string;
   try {
     const st = await stat(path);
     if (!st.isFile()) return c.notFound();
+    etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
   } catch {
     return c.notFound();
   }
+  c.header('ETag', etag);
+  c.header('Cache-Control', cache);
+  const inm = c.req.header('if-none-match');
+  if (inm && (inm.trim() === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) return c.body(null, 304);
   const body = await readFile(path);
   c.header('Content-Type', MIME[extname(path).toLowerCase()] ?? 'application/octet-stream');
-  c.header('Cache-Control', cache);
   c.header('Content-Length', String(body.length));
   if (c.req.method === 'HEAD') return c.body(null);
   return c.body(new Uint8Array(body).buffer);

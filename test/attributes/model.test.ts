@@ -84,6 +84,22 @@ describe('AttributeModel with a uint8 (in-graph preprocessing) model', () => {
   });
 });
 
+describe('the sidecar of a larger model (an ensemble of networks in one graph)', () => {
+  const net = (w: number, h: number) => ({ width: w, height: h, layout: 'NCHW', region: { x: 0, y: 0, width: 178, height: 218 } });
+  it('accepts input.network as one object or a list (one per member) and fields it does not know; the model runs the same', async () => {
+    expect(sidecar({ ...uint8Input, network: net(64, 80) }).input.network).toEqual(net(64, 80));
+    const sc = parseSidecar({ ...sidecar({ ...uint8Input, network: [net(64, 80), net(150, 183)] }), ensemble: { members: 2 } }, 'ensemble sidecar');
+    expect(sc.input.network).toEqual([net(64, 80), net(150, 183)]);
+    const fed: InputTensor[] = [];
+    const preds = await new AttributeModel(sc, fakeRunner(fed), noResize).predict([crop(1)]);
+    expect(fed[0].dims).toEqual([1, 218, 178, 3]);
+    expect(preds[0].attributes['5_o_Clock_Shadow']).toBe(Math.fround(0.1));
+  });
+  it('still refuses a network field that is neither (a number)', () => {
+    expect(() => sidecar({ ...uint8Input, network: 64 })).toThrow(/test sidecar: invalid attribute-model sidecar: input\.network/);
+  });
+});
+
 describe('AttributeModel with an output that is not a probability', () => {
   /** Runner returning 0.25 everywhere except `value` for attribute `k` of face 1. */
   const badRunner = (k: number, value: number): ModelRunner => ({

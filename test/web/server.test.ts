@@ -62,6 +62,22 @@ describe('facetally serve (server)', () => {
     expect((await bf.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
   });
 
+  it('gives the models an ETag and answers a matching If-None-Match with 304 and no body (a large model is not downloaded again)', async () => {
+    const url = new URL('models/attributes/net.onnx', server.url);
+    const first = await fetch(url);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"4-[0-9a-f]+"$/); // size 4 bytes ('ONNX'), then the modification time in ms, hex
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    const again = await fetch(url, { headers: { 'If-None-Match': etag! } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(await again.text()).toBe('');
+    expect((await fetch(url, { headers: { 'If-None-Match': `"x", W/${etag}` } })).status).toBe(304);
+    const changed = await fetch(url, { headers: { 'If-None-Match': '"4-0"' } });
+    expect(changed.status).toBe(200);
+    expect(await changed.text()).toBe('ONNX');
+  });
+
   it('accepts no uploads: every method but GET/HEAD is 405', async () => {
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
       const res = await fetch(server.url, { method, body: method === 'DELETE' ? undefined : 'photo bytes' });
