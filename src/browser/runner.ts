@@ -23,15 +23,56 @@ export function configureOrt(wasmBase?: string, threads = 1): void {
   ort.env.logLevel = 'error';
 }
 
+/** The part of the Cache Storage API's `Cache` that {@link fetchModelBytes} uses. */
+export interface ModelCache {
+  match(url: string): Promise<Response | undefined>;
+  put(url: string, response: Response): Promise<void>;
+}
+
+/** Name of the Cache Storage cache that holds the models (never photos). */
+export const MODEL_CACHE_NAME = 'facetally-models-v1';
+
 /**
- * Fetch an ONNX model from the local server and open it with onnxruntime-web (WASM execution provider).
+ * The bytes of a model file, kept in Cache Storage between visits: with a cached copy that has an ETag, the
+ * request carries `If-None-Match` and a 304 answer (`facetally serve` sends one when the file is unchanged) reuses
+ * the copy, so a large attribute model (an ensemble of tens of MB) is not downloaded on every visit. The browser's
+ * HTTP cache would not do it reliably: Chromium does not keep responses of that size in a memory-backed cache
+ * (private windows, automated browsers). Any other answer (200: the file changed) replaces the copy.
+ * @param cache default `caches.open(MODEL_CACHE_NAME)` where Cache Storage exists (secure contexts: 127.0.0.1,
+ *   localhost, https); without one, a plain fetch. A cache that fails is ignored.
+ * @throws Error naming the model when it cannot be fetched (HTTP status other than 200/304).
+ */
+export async function fetchModelBytes(url: string, label = url, cache?: ModelCache | null, fetcher: typeof fetch = fetch): Promise<Uint8Array> {
+  if (cache === undefined) cache = await openModelCache();
+  const cached = cache ? await cache.match(url).catch(() => undefined) : undefined;
+  const etag = cached?.headers.get('etag');
+  const res = await fetcher(url, etag ? { headers: { 'If-None-Match': etag }, cache: 'no-store' } : cache ? { cache: 'no-store' } : undefined);
+  if (res.status === 304 && cached) return new Uint8Array(await cached.arrayBuffer());
+  if (!res.ok) throw new Error(`${label}: cannot fetch ${url} (HTTP ${res.status})`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (cache && res.headers.get('etag')) {
+    const headers = { 'Content-Type': 'application/octet-stream', ETag: res.headers.get('etag')! };
+    await cache.put(url, new Response(bytes, { headers })).catch(() => {});
+  }
+  return bytes;
+}
+
+async function openModelCache(): Promise<ModelCache | null> {
+  try {
+    return typeof caches === 'undefined' ? null : await caches.open(MODEL_CACHE_NAME);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Fetch an ONNX model from the local server ({@link fetchModelBytes}: kept in Cache Storage, revalidated by ETag)
+ * and open it with onnxruntime-web (WASM execution provider).
  * @param url same-origin URL of the .onnx file; @param label name used in error messages.
  * @throws Error naming the model when it cannot be fetched or loaded.
  */
 export async function loadWebModel(url: string, label = url): Promise<ModelRunner> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${label}: cannot fetch ${url} (HTTP ${res.status})`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
+  const bytes = await fetchModelBytes(url, label);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
