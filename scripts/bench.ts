@@ -3,6 +3,7 @@
  *
  *   npm run bench -- [--groups 30] [--workers N] [--rss 1000,10000] [--malloc-arena-max default,2] [--model DIR]
  *                    [--skip human,faceapi,rss,attributes] [--json FILE] [--work DIR]
+ *   npx tsx scripts/bench.ts --only attributes [--model DIR] [--workers N]    (the attributes-only figure alone)
  *
  * One fixed photo set, generated deterministically under --work (default $TMPDIR/facetally-bench): the shared
  * sample photos (../shared/data/photos, known face counts in expected.json) plus `--groups` group pictures
@@ -46,12 +47,24 @@ interface Args {
   arenas: string[];
   model?: string;
   skip: Set<string>;
+  /** 'attributes': only the attributes-only figure (no photo set, no end-to-end run). */
+  only?: 'attributes';
   json?: string;
   work: string;
   child?: 'human' | 'faceapi';
   list?: string;
   result?: string;
 }
+
+const HELP = `usage: npm run bench -- [--groups 30] [--workers N] [--rss 1000,10000] [--malloc-arena-max default,2]
+                        [--model DIR] [--skip human,faceapi,rss,attributes] [--json FILE] [--work DIR]
+       npx tsx scripts/bench.ts --only attributes [--model DIR] [--workers N]
+
+Prints a Markdown table: facetally end to end against sharp decode-only and two other face tools on one fixed photo
+set, attributes only (aligned faces/s through the attribute model, preprocessing included, batches of 32, one
+onnxruntime session with --workers threads), and peak memory at 1,000 and 10,000 photos. --only attributes runs
+the attributes-only part alone (e.g. for two models: once with --model A, once with --model B, back to back).
+Needs ../shared (or FACETALLY_SHARED). Timings depend on the machine's load: the load average is printed.`;
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -75,6 +88,14 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--malloc-arena-max') a.arenas = take().split(',').map((x) => (x === 'default' ? '' : x));
     else if (k === '--model') a.model = resolve(take());
     else if (k === '--skip') for (const s of take().split(',')) a.skip.add(s);
+    else if (k === '--only') {
+      const o = take();
+      if (o !== 'attributes') throw new Error(`--only takes "attributes" (the attributes-only figure alone), not "${o}"`);
+      a.only = o;
+    } else if (k === '--help' || k === '-h') {
+      console.log(HELP);
+      process.exit(0);
+    }
     else if (k === '--json') a.json = resolve(take());
     else if (k === '--work') a.work = resolve(take());
     else if (k === '--child') a.child = take() as Args['child'];
@@ -403,6 +424,14 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const uptimeBefore = spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
   log(`machine: ${machine}\nload before: ${uptimeBefore}`);
+  if (args.only === 'attributes') {
+    const a = await attributesOnly(args);
+    const uptimeAfter = spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
+    console.log(`Attributes only, model ${args.model ?? 'models/celeba-attributes'} (${a.faces} canonical 178x218 crops, batches of 32, preprocessing included, ` +
+      `one onnxruntime session with ${args.workers} threads): **${f1(a.facesPerSecond)} aligned faces/s**. Machine: ${machine}; load before: ${uptimeBefore.replace(/.*load average: /, '')}, after: ${uptimeAfter.replace(/.*load average: /, '')}.`);
+    if (args.json) writeFileSync(args.json, JSON.stringify({ machine, loadBefore: uptimeBefore, loadAfter: uptimeAfter, workers: args.workers, model: args.model ?? null, attributesOnly: a }, null, 2));
+    return;
+  }
 
   log(`generating the photo set (${args.groups} group pictures) under ${args.work} ...`);
   const set = await makeSet(args.work, args.groups);
