@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -241,7 +242,22 @@ def write_card(sidecar: Path, out: Path) -> None:
         for p, label, cmd in gen:
             line = next((l for l in p.read_text().splitlines() if l.startswith("Mean accuracy")), "(no summary line)")
             card += f"- **{label}** (`{cmd}`): {line}\n"
+    # Out of CelebA: the sample photos face by face (scripts/compare-models.ts; a report, never used for a choice).
+    sp = Path(out).parent / SAMPLE_PHOTOS_FILE
+    if sp.exists():
+        text = sp.read_text()
+        summary = [l for l in text.splitlines() if l.startswith("- **") and "agrees with expected.json" in l]
+        made = re.search(r"Made by `([^`]+)`", text)
+        command = made.group(1) if made else SAMPLE_PHOTOS_COMMAND
+        card += ("\n## Out of CelebA: the sample photos\n\n"
+                 f"Every face of `../shared/data/photos` through the full pipeline, all 40 probabilities and the decisions a person "
+                 f"can check by eye: [{SAMPLE_PHOTOS_FILE}]({SAMPLE_PHOTOS_FILE}) (`{command}`). "
+                 "Never used to choose anything.\n\n" + "\n".join(summary) + "\n")
     Path(out).write_text(card)
+
+
+SAMPLE_PHOTOS_FILE = "sample-photos.md"
+SAMPLE_PHOTOS_COMMAND = "npx tsx scripts/compare-models.ts --out models/celeba-attributes/sample-photos.md"
 
 
 if __name__ == "__main__":
