@@ -80,7 +80,7 @@ export async function shortFileHash(...paths: string[]): Promise<string> {
 }
 
 /**
- * The provenance of a run with `options` (hashes the model files: ~6 MB read once).
+ * The provenance of a run with `options` (hashes the model files once: the attribute model's ONNX file, 5 MB for v3 and up to ~25 MB for a larger model, and the detector's).
  * @throws Error naming the file when a model file cannot be read.
  */
 export async function runProvenance(options: ProvenanceOptions = {}, cwd: string = process.cwd()): Promise<Provenance> {

@@ -24,7 +24,7 @@ export interface DetectedPhoto {
 /**
  * The photo → record pipeline: decode (sharp) → detect (BlazeFace, tiled pyramid) → align (similarity
  * transform into the CelebA frame) → attributes (ONNX). Models load once in {@link Tagger.create} and are reused;
- * {@link Tagger.close} frees their onnxruntime sessions (three, about 12 MB of native memory), which the garbage
+ * {@link Tagger.close} frees their onnxruntime sessions (three: about 12 MB of native memory with the 5 MB v3 attribute model, more with a larger one), which the garbage
  * collector does not do: call it when done, or hold the tagger with `await using`.
  */
 export class Tagger implements AsyncDisposable {
