@@ -10,8 +10,9 @@
  * empty HTTP cache, per model):
  * 1. the real web app (dist/web; run `npm run build` first): the page is opened, the time until "Models ready"
  *    is read from the page (the three models fetched and opened in its worker), then the page is reloaded and read
- *    again (the server's ETag lets the browser revalidate instead of downloading the model again); two sample
- *    photos (astronaut.png, family_of_7.jpg from ../shared/data/photos) are added and their face counts read back;
+ *    again (the server's ETag lets the browser revalidate instead of downloading the model again); a sample
+ *    photo (astronaut.png from ../shared/data/photos) is added and its face count read back (test/web/e2e.test.ts
+ *    checks the whole app with FACETALLY_WEB_MODEL=DIR);
  * 2. the attribute model alone, loaded as the app's worker loads it (sidecar, ONNX, onnxruntime-web WASM, one
  *    thread) on a page of this script's (scripts/web-attr-timing.page.ts, bundled with esbuild, served under
  *    /__timing/ on the same origin): `AttributeModel.predict` on --crops CelebA aligned images (178x218, already in
@@ -38,7 +39,7 @@ const CHROMIUM = process.env.FACETALLY_CHROMIUM ?? '/usr/bin/chromium';
 const HELP = `usage: npx tsx scripts/web-attr-timing.ts [--model DIR]... [--crops 64] [--batches 1,7] [--rounds 2] [--out FILE.md]
 
 Times the attribute model in Chromium as the web app runs it (onnxruntime-web WASM, one thread): ms per face for
-each batch size, model loading in the real app (first visit and reload), and checks the app tags two sample photos.
+each batch size, model loading in the real app (first visit and reload), and checks the app tags a sample photo.
 Default model: models/celeba-attributes. Needs dist/web (npm run build), Chromium, ../shared/data.
 
 DIR is a model folder or git:REV (models/celeba-attributes/ of that commit, extracted to a temporary folder).
@@ -144,8 +145,8 @@ async function main(): Promise<void> {
           const firstS = await ready();
           await page.reload();
           const reloadS = await ready();
-          await page.setInputFiles('#file-input', [join(photos, 'astronaut.png'), join(photos, 'family_of_7.jpg')]);
-          await page.waitForFunction(() => document.querySelectorAll('.card').length === 2 && document.querySelector<HTMLElement>('#progress')?.dataset.done === 'true', undefined, { timeout: 600_000, polling: 500 });
+          await page.setInputFiles('#file-input', [join(photos, 'astronaut.png')]);
+          await page.waitForFunction(() => document.querySelectorAll('.card').length === 1 && document.querySelector<HTMLElement>('#progress')?.dataset.done === 'true', undefined, { timeout: 600_000, polling: 500 });
           const faces = (await page.$$eval('.card', (els) => els.map((c) => `${(c as HTMLElement).dataset.path}: ${(c as HTMLElement).dataset.faces ?? (c as HTMLElement).dataset.error}`))).join(', ');
           // 2. The attribute model alone, on this script's page under /__timing/ (same origin as the server).
           await page.route('**/__timing/**', async (route) => {
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
     L.push(`Chromium ${browser.version()} (headless, ${CHROMIUM}), onnxruntime-web WASM, one thread, as the web app runs it; ` +
       `${names.length} CelebA aligned crops x ${args.rounds} rounds per batch size. Load average before: ${loadBefore.replace(/.*load average: /, '')}; after: ${loadAfter.replace(/.*load average: /, '')} (on a loaded machine the figures are slower and noisier).`);
     L.push('');
-    L.push(`| model | ONNX MB | app: models ready, first visit / reload (s) | requests for the ONNX file (visit, reload, timing page) | attribute model alone: fetch + open (s) | ${args.batches.map((b) => `batch ${b}: ms per face, median (mean, p90)`).join(' | ')} | sample photos in the app (faces) |`);
+    L.push(`| model | ONNX MB | app: models ready, first visit / reload (s) | requests for the ONNX file (visit, reload, timing page) | attribute model alone: fetch + open (s) | ${args.batches.map((b) => `batch ${b}: ms per face, median (mean, p90)`).join(' | ')} | sample photo in the app (faces) |`);
     L.push(`|---|---:|---|---|---:|${args.batches.map(() => '---').join('|')}|---|`);
     for (const r of rows) {
       L.push(`| ${r.model} | ${(r.bytes / 1e6).toFixed(1)} | ${r.firstS} / ${r.reloadS} | ${r.onnxStatus} | ${(r.timing.loadMs / 1000).toFixed(2)} | ${r.timing.perBatch.map((b) => `**${b.medianMsPerFace.toFixed(1)}** (${b.meanMsPerFace.toFixed(1)}, ${b.p90MsPerFace.toFixed(1)})`).join(' | ')} | ${r.faces.replace(/\|/g, '/')} |`);
