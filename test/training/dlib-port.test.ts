@@ -71,9 +71,13 @@ describe.skipIf(problem !== null && !REQUIRE)('dlib face-recognition ResNet: PyT
     const r = spawnSync(PYTHON, [join(ROOT, 'training/dlib_port_check.py'), FIXTURE, join(tmp, 'dlib.onnx')], {
       cwd: ROOT,
       encoding: 'utf8',
-      timeout: 60_000,
+      // ~5 s of CPU (about 10 s wall on an idle 2-core machine); generous for a loaded one, under testTimeout.
+      timeout: 110_000,
     });
-    if (r.status !== 0) throw new Error(`dlib_port_check.py failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    if (r.status !== 0) {
+      const why = r.error ? `${r.error.message}` : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
+      throw new Error(`dlib_port_check.py failed (${why}):\n${r.stdout}\n${r.stderr}`);
+    }
     const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as PortOutput;
 
     expect(out.descriptors).toHaveLength(4);
