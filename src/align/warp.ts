@@ -33,20 +33,40 @@ export function warpSimilarity(src: RgbImage, outToSrc: Similarity, outWidth: nu
   const W = src.width, H = src.height, d = src.data;
   const { a, b, tx, ty } = outToSrc;
   const nn = n * n;
-  // The sample arithmetic of `applySimilarity`, inlined: this loop runs for every pixel of every face crop.
+  // The sample arithmetic of `applySimilarity`, inlined: this loop runs for every pixel of every face crop. Every
+  // product that depends on one axis only is computed once per column (a·px, b·px) or per row (a·py, b·py) instead
+  // of once per sample; the sums are formed in the same order as `a * px - b * py + tx` and `b * px + a * py + ty`,
+  // so each sample position, and the output, is bit-for-bit what the per-sample expression gives.
+  const cols = outWidth * n;
+  const aPx = new Float64Array(cols), bPx = new Float64Array(cols);
+  for (let x = 0; x < outWidth; x++) {
+    for (let i = 0; i < n; i++) {
+      const px = x + (i + 0.5) / n - 0.5;
+      aPx[x * n + i] = a * px;
+      bPx[x * n + i] = b * px;
+    }
+  }
+  const aPy = new Float64Array(n), bPy = new Float64Array(n);
+  const W1 = W - 1, H1 = H - 1;
   for (let y = 0; y < outHeight; y++) {
+    for (let j = 0; j < n; j++) {
+      const py = y + (j + 0.5) / n - 0.5;
+      aPy[j] = a * py;
+      bPy[j] = b * py;
+    }
+    let o = y * outWidth * 3;
     for (let x = 0; x < outWidth; x++) {
       let r = 0, g = 0, bl = 0;
+      const c0 = x * n;
       for (let j = 0; j < n; j++) {
-        const py = y + (j + 0.5) / n - 0.5;
+        const bpy = bPy[j], apy = aPy[j];
         for (let i = 0; i < n; i++) {
-          const px = x + (i + 0.5) / n - 0.5;
-          const sx = a * px - b * py + tx;
-          const sy = b * px + a * py + ty;
-          const cx = Math.min(Math.max(sx, 0), W - 1);
-          const cy = Math.min(Math.max(sy, 0), H - 1);
+          const sx = aPx[c0 + i] - bpy + tx;
+          const sy = bPx[c0 + i] + apy + ty;
+          const cx = Math.min(Math.max(sx, 0), W1);
+          const cy = Math.min(Math.max(sy, 0), H1);
           const x0 = Math.floor(cx), y0 = Math.floor(cy);
-          const x1 = Math.min(x0 + 1, W - 1), y1 = Math.min(y0 + 1, H - 1);
+          const x1 = Math.min(x0 + 1, W1), y1 = Math.min(y0 + 1, H1);
           const fx = cx - x0, fy = cy - y0;
           const i00 = (y0 * W + x0) * 3, i01 = (y0 * W + x1) * 3, i10 = (y1 * W + x0) * 3, i11 = (y1 * W + x1) * 3;
           let top = d[i00] + (d[i01] - d[i00]) * fx;
@@ -60,10 +80,9 @@ export function warpSimilarity(src: RgbImage, outToSrc: Similarity, outWidth: nu
           bl += top + (bot - top) * fy;
         }
       }
-      const o = (y * outWidth + x) * 3;
-      out[o] = Math.round(r / nn);
-      out[o + 1] = Math.round(g / nn);
-      out[o + 2] = Math.round(bl / nn);
+      out[o++] = Math.round(r / nn);
+      out[o++] = Math.round(g / nn);
+      out[o++] = Math.round(bl / nn);
     }
   }
   return { data: out, width: outWidth, height: outHeight };
