@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
 import { DEFAULT_DETECT_OPTIONS } from '../detect/index.js';
-import { blazefaceModelPaths } from '../detect/load-node.js';
+import { blazefaceModelPaths, detectorBackPath } from '../detect/load-node.js';
 import { DEFAULT_MAX_PIXELS } from '../image/decode.js';
 import { FACETALLY_VERSION } from '../version.js';
 import type { TagOptions } from './tag.js';
@@ -55,7 +55,8 @@ export const RESULT_SETTINGS: ResultSetting[] = [
  * - `model`: the attribute model folder's name; `model_sha256` / `thresholds_sha256`: the first 16 hex digits
  *   of the SHA-256 of its ONNX file and of its `attributes.json` (thresholds, temperatures), i.e.
  *   `sha256sum FILE | cut -c1-16`.
- * - `detector_sha256`: the same for the BlazeFace ONNX files (full-range, then short-range, hashed together).
+ * - `detector_sha256`: the same for the BlazeFace ONNX files that run (the full-range one, int8 or float, then the
+ *   short-range one, hashed together).
  * - `settings`: {@link RESULT_SETTINGS} → value.
  * - `cwd`: the working directory that relative `path`s are relative to (lets `--resume` match them from
  *   anywhere); not compared by {@link provenanceDifferences}.
@@ -96,7 +97,7 @@ export async function runProvenance(options: ProvenanceOptions = {}, cwd: string
   const [model_sha256, thresholds_sha256, detector_sha256] = await Promise.all([
     shortFileHash(join(modelDir, onnx)),
     shortFileHash(sidecarPath),
-    shortFileHash(bf.back, bf.front),
+    shortFileHash(detectorBackPath(options.detectorPrecision), bf.front),
   ]);
   return {
     facetally: FACETALLY_VERSION,

@@ -2,7 +2,7 @@ import { alignFace, type AlignedFace } from '../align/index.js';
 import { ModelOutputError, type AttributeModel } from '../attributes/model.js';
 import { DEFAULT_MODEL_DIR, loadAttributeModel } from '../attributes/load-node.js';
 import type { BlazeFaceDetector, DetectOptions } from '../detect/index.js';
-import { createDetector } from '../detect/load-node.js';
+import { createDetector, type DetectorPrecision } from '../detect/load-node.js';
 import { DecodeError, decodeImageFile, type DecodeOptions, type RgbImage } from '../image/decode.js';
 import type { Detection, Face, FaceQuality, HeadPose, PhotoResult } from '../types.js';
 import { faceMeasures, faceRecord, failureRecord } from './records.js';
@@ -13,6 +13,11 @@ export interface TagOptions extends DetectOptions, DecodeOptions {
   modelDir?: string;
   /** onnxruntime intra-op threads per model. Default 1. */
   threads?: number;
+  /**
+   * Which full-range BlazeFace runs: `float` or `int8` (the quantised copy). Default `$FACETALLY_DETECTOR`, else
+   * `float` (see createDetector). The choice is in the provenance's `detector_sha256`.
+   */
+  detectorPrecision?: DetectorPrecision;
 }
 
 /** A photo decoded and its faces detected and aligned, before attributes. */
@@ -41,18 +46,19 @@ export class Tagger implements AsyncDisposable {
    * @throws Error naming the model file when a model cannot be loaded.
    */
   static async create(options: TagOptions = {}, withAttributes = true): Promise<Tagger> {
-    const detector = await createDetector({ threads: options.threads });
+    const detector = await createDetector({ threads: options.threads, precision: options.detectorPrecision });
     const attributes = withAttributes ? await loadAttributeModel(options.modelDir ?? DEFAULT_MODEL_DIR, { threads: options.threads }) : null;
     return new Tagger(detector, attributes, options);
   }
 
   /**
-   * The same models with other detector/decoder settings (`modelDir` and `threads` are kept: the models are not
-   * reloaded). Used by a distributed worker, which applies each run's settings to the models it loaded once.
+   * The same models with other detector/decoder settings (`modelDir`, `threads` and `detectorPrecision` are kept:
+   * the models are not reloaded). Used by a distributed worker, which applies each run's settings to the models it
+   * loaded once.
    * The returned tagger shares this one's sessions: close only the tagger from {@link Tagger.create}.
    */
   withOptions(options: TagOptions): Tagger {
-    return new Tagger(this.detector, this.attributes, { ...this.options, ...options, modelDir: this.options.modelDir, threads: this.options.threads });
+    return new Tagger(this.detector, this.attributes, { ...this.options, ...options, modelDir: this.options.modelDir, threads: this.options.threads, detectorPrecision: this.options.detectorPrecision });
   }
 
   /**

@@ -74,6 +74,7 @@ describe('the packed tarball installed in a fresh project', () => {
     const files = stdout.split('\n');
     for (const f of [
       'package/models/blazeface/face_detection_back_dynamic.onnx',
+      'package/models/blazeface/face_detection_back_dynamic_int8.onnx',
       'package/models/blazeface/face_detection_front_128x128_barracuda.onnx',
       'package/models/blazeface/LICENSE',
       'package/models/celeba-attributes/attributes.onnx',

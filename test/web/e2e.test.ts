@@ -130,8 +130,9 @@ describeShared('web app in Chromium (e2e)', ['data/photos/expected.json'], ([exp
     await page.waitForFunction((n) => document.querySelectorAll('.card').length === n && document.querySelector<HTMLElement>('#progress')?.dataset.done === 'true', total, { timeout: LONG, polling: 500 });
     cards = await cardsNow();
 
-    // The Node pipeline on the same photos, for parity.
-    const tagger = await Tagger.create({ modelDir: MODEL_DIR });
+    // The Node pipeline on the same photos, for parity. The browser runs the float full-range BlazeFace; Node runs the
+    // int8 copy when FACETALLY_DETECTOR=int8 (test/detect/int8.test.ts compares the two), so float is pinned here.
+    const tagger = await Tagger.create({ modelDir: MODEL_DIR, detectorPrecision: 'float' });
     nodeResults = new Map();
     for (const name of Object.values(GROUPS).flat()) nodeResults.set(name, await tagger.tagFile(join(photoDir, name)));
   }, LONG + 300_000);
