@@ -6,7 +6,7 @@
  *   npx tsx scripts/detection-recall.ts [--photos 120] [--seed 13] [--sizes 640x480,1024x768,1600x1200,2400x1800]
  *       [--plan default|legacy|JSON] [--min-face 32] [--thresholds 0.5,0.6,0.75] [--verify 0.5]
  *       [--curve 0.35,0.7] [--cost] [--json FILE] [--work DIR]
- *   npx tsx scripts/detection-recall.ts --chart NAME=FILE.json,NAME=FILE.json --out docs/img/detection-recall.png
+ *   npx tsx scripts/detection-recall.ts --chart NAME=FILE.json@0.75+v0.5,NAME=FILE.json@SETTING --out docs/img/detection-recall.png
  *
  * The photo set (deterministic for a seed; cached under --work, default $TMPDIR/facetally-recall): `--photos`
  * photos cycling through `--sizes`. Background: a mosaic of cells of random size, each a corner (the portrait's own
@@ -22,19 +22,20 @@
  * - plan (default): `BlazeFaceDetector.detect` with the plan (`--plan default` = the shipped DEFAULT_PYRAMID,
  *   `legacy` = LEGACY_PYRAMID, or a JSON object of PyramidOptions fields over the default), first-pass threshold 0.3
  *   and no second look, then every face's second-look score; recall and FP/MP are then computed for each first-pass
- *   threshold in `--thresholds` with second look `--verify` (the detector merges the same candidates for every
+ *   threshold in `--thresholds` with each second-look threshold in `--verify` (0: none) (the detector merges the same candidates for every
  *   threshold >= 0.3, so this equals running it at each threshold).
  * - `--curve S1,S2,…`: the full-range model alone on ONE whole level at each scale S (level pixels per photo pixel),
  *   no pyramid: recall by face size in model pixels, the curve the plan is read from.
- * - `--cost`: milliseconds per model call and nanoseconds per input pixel of the full-range model at 256..2048 px.
- * - `--chart`: recall by face size of several plan runs' `--json` files (first threshold setting of each) as a
+ * - `--cost`: CPU milliseconds per model call and CPU nanoseconds per input pixel of the full-range model at
+ *   256..2048 px (CPU time, not wall time, so that a loaded machine disturbs it less), and the process's peak RSS so far.
+ * - `--chart`: recall by face size of several plan runs' `--json` files (at the named setting, else the first) as a
  *   Vega-Lite chart: writes OUT (PNG) and the spec beside it (.vl.json).
  *
  * A detection matches a true face when its box centre is within half the true side of the true centre and its side
  * is 0.5x..2x the true side; each true face matches once (the highest score); every other detection is a false
  * positive (duplicates included). Exit codes: 0 ok, 1 usage or missing data.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -87,14 +88,19 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
-const nPhotos = Number(values.photos), seed = Number(values.seed), minFace = Number(values['min-face']), verify = Number(values.verify);
+const nPhotos = Number(values.photos), seed = Number(values.seed), minFace = Number(values['min-face']);
+const verifies = String(values.verify).split(',').map(Number);
 const sizes = String(values.sizes).split(',').map((s) => s.split('x').map(Number) as [number, number]);
 const thresholds = String(values.thresholds).split(',').map(Number);
 if (!(Number.isInteger(nPhotos) && nPhotos > 0)) fail(`expected a positive integer for --photos but received ${values.photos}`);
 if (!(minFace > 0)) fail(`expected a positive number for --min-face but received ${values['min-face']}`);
 if (sizes.some(([w, h]) => !(w >= 64 && h >= 64))) fail(`expected sizes like 1024x768 (at least 64x64) but received ${values.sizes}`);
 if (thresholds.some((t) => !(t >= 0.3 && t <= 1))) fail(`expected first-pass thresholds in [0.3, 1] but received ${values.thresholds}`);
-if (!(verify >= 0 && verify <= 1)) fail(`expected --verify in [0, 1] but received ${values.verify}`);
+if (verifies.some((v) => !(v >= 0 && v <= 1))) fail(`expected --verify values in [0, 1] but received ${values.verify}`);
+/** Every (first-pass threshold, second-look threshold) pair, and its column label. */
+const pairs = thresholds.flatMap((t) => verifies.map((v) => ({ t, v, label: `${t}${v > 0 ? `+v${v}` : ''}` })));
+const settings = pairs.map((p) => p.label);
+const needVerify = verifies.some((v) => v > 0);
 
 /** Deterministic PRNG (mulberry32), as scripts/bench.ts. */
 function rng(s: number): () => number {
@@ -142,9 +148,19 @@ async function rgbOf(path: string): Promise<RgbImage> {
 
 /** Compose (or reuse) the photo set. */
 async function makeSet(detector: BlazeFaceDetector): Promise<SetPhoto[]> {
-  const dir = join(String(values.work), `set-s${seed}-n${nPhotos}-${String(values.sizes).replace(/,/g, '_')}`);
+  const tag = String(values.sizes).replace(/,/g, '_');
+  const dir = join(String(values.work), `set-s${seed}-n${nPhotos}-${tag}`);
   const manifest = join(dir, 'manifest.json');
   if (existsSync(manifest)) return JSON.parse(readFileSync(manifest, 'utf8'));
+  // Photos are composed one after another from one seeded stream, so a larger set of the same seed and sizes begins
+  // with this one: reuse its first photos.
+  if (existsSync(String(values.work))) {
+    for (const d of readdirSync(String(values.work))) {
+      const m = new RegExp(`^set-s${seed}-n(\\d+)-${tag}$`).exec(d);
+      const other = join(String(values.work), d, 'manifest.json');
+      if (m && Number(m[1]) > nPhotos && existsSync(other)) return (JSON.parse(readFileSync(other, 'utf8')) as SetPhoto[]).slice(0, nPhotos);
+    }
+  }
   mkdirSync(dir, { recursive: true });
   const rand = rng(seed);
   const names = trainNames(rand);
@@ -251,7 +267,7 @@ const binOf = (s: number) => {
   while (i + 1 < BINS.length && s >= BINS[i + 1]) i++;
   return i;
 };
-const binLabel = (i: number) => (i + 1 < BINS.length ? `${BINS[i]}–${BINS[i + 1]}` : `${BINS[i]}+`);
+const binLabel = (i: number) => (i === 0 ? `< ${BINS[1]}` : i + 1 < BINS.length ? `${BINS[i]}–${BINS[i + 1]}` : `${BINS[i]}+`);
 
 /** Recall table by size bin for several (threshold, verify) settings. */
 function recallTable(rows: { side: number; hit: boolean[] }[], settings: string[], sizeLabel: string): string {
@@ -270,28 +286,39 @@ function recallTable(rows: { side: number; hit: boolean[] }[], settings: string[
 
 const json: Record<string, unknown> = { seed, photos: nPhotos, sizes: values.sizes, minFace };
 
+/**
+ * CPU time per call of the full-range model (one intra-op thread, as a worker runs it) at 256..2048 px: CPU time of
+ * this process (process.cpuUsage) rather than wall time, so that other jobs on a loaded machine count less.
+ */
 async function costMode(): Promise<void> {
   const m = await loadOnnxModel(blazefaceModelPaths().back);
-  console.log('| input (W x H) | ms per call (median) | ms per call (min) | ns per input pixel (min) | calls |\n|---|---:|---:|---:|---:|');
+  console.log('| input (W x H) | CPU ms per call (median) | CPU ms per call (min) | CPU ns per input pixel (median) | calls | peak RSS so far (MB) |\n|---|---:|---:|---:|---:|---:|');
   const rows: unknown[] = [];
   for (const s of [256, 384, 512, 768, 1024, 1536, 2048]) {
     const h = Math.round((s * 0.75) / 32) * 32;
     const data = new Float32Array(s * h * 3).map((_, i) => Math.sin(i * 0.37));
     const feed = { [m.inputNames[0]]: { data, dims: [1, h, s, 3] } };
     await m.run(feed);
-    const reps = Math.max(3, Math.round(1.2e7 / (s * h)));
+    const reps = Math.max(5, Math.round(1.5e7 / (s * h)));
     const times: number[] = [];
     for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await m.run(feed);
-      times.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      times.push((c.user + c.system) / 1000);
     }
     times.sort((a, b) => a - b);
     const med = times[times.length >> 1], min = times[0];
-    console.log(`| ${s} x ${h} | ${med.toFixed(1)} | ${min.toFixed(1)} | ${((1e6 * min) / (s * h)).toFixed(0)} | ${reps} |`);
-    rows.push({ width: s, height: h, medianMs: med, minMs: min, calls: reps });
+    console.log(`| ${s} x ${h} | ${med.toFixed(1)} | ${min.toFixed(1)} | ${((1e6 * med) / (s * h)).toFixed(0)} | ${reps} | ${peakRssMb().toFixed(0)} |`);
+    rows.push({ width: s, height: h, medianCpuMs: med, minCpuMs: min, calls: reps, peakRssMb: peakRssMb() });
   }
   json.cost = rows;
+}
+
+/** Peak resident set size of this process (VmHWM), MB; 0 where /proc is missing. */
+function peakRssMb(): number {
+  const hwm = existsSync('/proc/self/status') ? /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8')) : null;
+  return hwm ? Number(hwm[1]) / 1024 : 0;
 }
 
 /** The full-range model alone on one whole level at `scale`: detections in photo pixels (score >= 0.3, merged). */
@@ -317,17 +344,20 @@ async function singleLevel(back: Awaited<ReturnType<typeof loadOnnxModel>>, img:
 async function chartMode(): Promise<void> {
   const values_: { plan: string; size: number; recall: number; faces: number }[] = [];
   for (const item of String(values.chart).split(',')) {
-    const [name, file] = item.split('=');
-    if (!file || !existsSync(file)) fail(`--chart expects NAME=FILE.json items (FILE from --json) but ${item} is not one`);
-    const j = JSON.parse(readFileSync(file, 'utf8')) as { recall: { side: number; hit: boolean[] }[]; settings: string[] };
+    const m = /^([^=]+)=([^@]+)(?:@(.+))?$/.exec(item);
+    if (!m || !existsSync(m[2])) fail(`--chart expects NAME=FILE.json[@SETTING] items (FILE from --json) but ${item} is not one`);
+    const [, name, file] = m;
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { recall: { side: number; hit: boolean[] }[]; settings: string[]; fp: Record<string, number>; megapixels: number };
+    const k = m[3] ? j.settings.indexOf(m[3]) : 0;
+    if (k < 0) fail(`${file} has no setting ${m[3]} (it has ${j.settings.join(', ')})`);
     const n = BINS.map(() => 0), h = BINS.map(() => 0);
     for (const r of j.recall) {
       n[binOf(r.side)]++;
-      h[binOf(r.side)] += r.hit[0] ? 1 : 0;
+      h[binOf(r.side)] += r.hit[k] ? 1 : 0;
     }
     BINS.forEach((lo, b) => {
       const hi = b + 1 < BINS.length ? BINS[b + 1] : lo * 1.5;
-      if (n[b] >= 5) values_.push({ plan: `${name} (${j.settings[0]})`, size: Math.sqrt(lo * hi), recall: h[b] / n[b], faces: n[b] });
+      if (b > 0 && n[b] >= 5) values_.push({ plan: `${name} (first pass ${j.settings[k].replace('+v', ', second look ')}; ${j.fp[j.settings[k]]} false positives in ${j.megapixels.toFixed(0)} MP)`, size: Math.sqrt(lo * hi), recall: h[b] / n[b], faces: n[b] });
     });
   }
   const spec = {
@@ -336,7 +366,7 @@ async function chartMode(): Promise<void> {
     data: { values: values_ },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'size', type: 'quantitative', title: 'face box side (photo pixels)', scale: { type: 'log', domain: [9, 600] } },
+      x: { field: 'size', type: 'quantitative', title: 'face box side (photo pixels)', scale: { type: 'log', domain: [10, 600], nice: false }, axis: { values: [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384] } },
       y: { field: 'recall', type: 'quantitative', title: 'recall', scale: { domain: [0, 1] } },
       color: { field: 'plan', type: 'nominal', title: null },
       tooltip: [{ field: 'faces', type: 'quantitative' }],
@@ -372,9 +402,8 @@ async function main(): Promise<void> {
   if (values.curve) {
     const scales = String(values.curve).split(',').map(Number);
     const back = await loadOnnxModel(blazefaceModelPaths().back);
-    const settings = thresholds.map((t) => `${t}${verify > 0 ? `+v${verify}` : ''}`);
     const rows: { side: number; hit: boolean[] }[] = [];
-    const fps = thresholds.map(() => 0);
+    const fps = pairs.map(() => 0);
     let mp = 0;
     for (const [i, p] of set.entries()) {
       process.stderr.write(`\rcurve: photo ${i + 1}/${set.length}   `);
@@ -382,9 +411,9 @@ async function main(): Promise<void> {
       for (const s of scales) {
         const dets = await singleLevel(back, img, s);
         const scored: Scored[] = [];
-        for (const d of dets) scored.push({ d, verify: d.score >= Math.min(...thresholds) && verify > 0 ? await detector.verificationScore(img, d) : 1 });
-        const results = thresholds.map((t, k) => {
-          const r = match(p.faces, scored, t, verify);
+        for (const d of dets) scored.push({ d, verify: d.score >= Math.min(...thresholds) && needVerify ? await detector.verificationScore(img, d) : 1 });
+        const results = pairs.map(({ t, v }, k) => {
+          const r = match(p.faces, scored, t, v);
           fps[k] += r.fp;
           return r.found;
         });
@@ -400,10 +429,11 @@ async function main(): Promise<void> {
   } else {
     const plan: Partial<PyramidOptions> =
       values.plan === 'default' ? DEFAULT_PYRAMID : values.plan === 'legacy' ? LEGACY_PYRAMID : { ...DEFAULT_PYRAMID, ...JSON.parse(String(values.plan)) };
-    const settings = thresholds.map((t) => `${t}${verify > 0 ? `+v${verify}` : ''}`);
     const rows: { side: number; hit: boolean[] }[] = [];
-    const fps = thresholds.map(() => 0);
+    const fps = pairs.map(() => 0);
     const pixels = new Map<string, { back: number; calls: number; photos: number; levels: string }>();
+    // False positives are listed (in --json) for the first (loosest) setting, with their scores, to filter later.
+    const fpSetting = 0;
     const falsePositives: { photo: string; box: Detection['box']; score: number; verify: number }[] = [];
     const t0 = performance.now();
     for (const [i, p] of set.entries()) {
@@ -412,11 +442,11 @@ async function main(): Promise<void> {
       const opts = { minFaceSize: minFace, scoreThreshold: 0.3, verifyThreshold: 0, pyramid: plan };
       const dets = await detector.detect(img, opts);
       const scored: Scored[] = [];
-      for (const d of dets) scored.push({ d, verify: verify > 0 ? await detector.verificationScore(img, d) : 1 });
-      const results = thresholds.map((t, k) => {
-        const r = match(p.faces, scored, t, verify);
+      for (const d of dets) scored.push({ d, verify: needVerify && d.score >= Math.min(...thresholds) ? await detector.verificationScore(img, d) : 1 });
+      const results = pairs.map(({ t, v }, k) => {
+        const r = match(p.faces, scored, t, v);
         fps[k] += r.fp;
-        if (k === 0) for (const f of r.fps) falsePositives.push({ photo: p.path, box: f.d.box, score: f.d.score, verify: f.verify });
+        if (k === fpSetting) for (const f of r.fps) falsePositives.push({ photo: p.path, box: f.d.box, score: f.d.score, verify: f.verify });
         return r.found;
       });
       p.faces.forEach((f, j) => rows.push({ side: f.side, hit: results.map((r) => r[j]) }));

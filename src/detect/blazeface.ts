@@ -254,7 +254,8 @@ export class BlazeFaceDetector {
     if (level.source.from === 'photo') {
       return level.width === image.width && level.height === image.height ? image : this.ops.resize(image, level.width, level.height);
     }
-    if (!previous) throw new Error('a halved pyramid level needs the level before it');
+    if (!previous) throw new Error('a pyramid level built from the previous one needs the level before it');
+    if (level.source.from === 'previous') return this.ops.resize(previous, level.width, level.height);
     let img = previous;
     for (let i = 0; i < level.source.halvings; i++) img = halveRgb(img);
     return img;

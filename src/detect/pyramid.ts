@@ -9,7 +9,9 @@ export type LevelSource =
   /** the photo resampled to the level's size (`resampleRgb`, or the photo itself when the size is the same) */
   | { from: 'photo' }
   /** the previous (next finer) level halved `halvings` times by 2x2 box means (`halveRgb`) */
-  | { from: 'halve'; halvings: number };
+  | { from: 'halve'; halvings: number }
+  /** the previous (next finer) level resampled to the level's size (`resampleRgb`; spacings other than 2 and 4) */
+  | { from: 'previous' };
 
 /** A model input window on a pyramid level: top-left corner and size, in level pixels (may reach past the level). */
 export interface Tile {
@@ -41,14 +43,14 @@ export interface PyramidLevel {
 export interface PyramidOptions {
   /**
    * `'fine'`: the finest level is the one where a `minFaceSize` face is `floor` model pixels; each coarser level is the
-   * previous one shrunk by `spacing` (2 or 4: box halvings), down to the first level whose longer side is at most
+   * previous one shrunk by `spacing` (2 or 4: box halvings; else resampled), down to the first level whose longer side is at most
    * `coarsestSide`. `'coarse'`: level 0 has the longer side `coarsestSide`, each finer level is `spacing` times larger
    * (resampled from the photo), the last one capped at the scale `floor / minFaceSize` (the plan before issue 13).
    */
   anchor: 'fine' | 'coarse';
   /** Model pixels (box side) of a `minFaceSize` face on the finest level. */
   floor: number;
-  /** Ratio of successive levels' sizes; with `anchor: 'fine'` it must be 2 or 4. */
+  /** Ratio of successive levels' sizes (> 1); with `anchor: 'fine'`, 2 and 4 build levels by box halvings. */
   spacing: number;
   /** Longer side of the coarsest level, in pixels (the model's nominal input, 256). */
   coarsestSide: number;
@@ -90,7 +92,10 @@ export const LEGACY_PYRAMID: PyramidOptions = {
   fixedInput: false,
 };
 
-/** The detector's plan (chosen in docs/detection.md, "Pyramid plan"). */
+/**
+ * The detector's plan: still {@link LEGACY_PYRAMID} (docs/detection.md, "Pyramid plan", gives the measurements: the
+ * halving plans that need fewer pixels lose recall on 32–64 px faces at the shipped thresholds).
+ */
 export const DEFAULT_PYRAMID: PyramidOptions = { ...LEGACY_PYRAMID };
 
 /** The size-free model's input sides must be multiples of its coarsest stride. */
@@ -102,7 +107,7 @@ export const STRIDE_MULTIPLE = 32;
  * the level it is built from.
  * @param options any of {@link PyramidOptions}; the rest from {@link DEFAULT_PYRAMID}.
  * @returns at least one level.
- * @throws RangeError for a non-positive size or minFaceSize, or `anchor: 'fine'` with a spacing other than 2 or 4.
+ * @throws RangeError for a non-positive size or minFaceSize, or a spacing not above 1.
  */
 export function planPyramid(width: number, height: number, minFaceSize: number, options: Partial<PyramidOptions> = {}): PyramidLevel[] {
   const o = { ...DEFAULT_PYRAMID, ...options };
@@ -134,16 +139,16 @@ export function planPyramid(width: number, height: number, minFaceSize: number, 
     return levels.reverse();
   }
 
-  if (o.spacing !== 2 && o.spacing !== 4) throw new RangeError(`expected a level spacing of 2 or 4 for anchor 'fine' but received ${o.spacing}`);
   if (need <= coarseScale) return [atScale(coarseScale, Infinity)];
-  const halvings = Math.log2(o.spacing);
+  const halvings = o.spacing === 2 ? 1 : o.spacing === 4 ? 2 : 0;
   const levels = [atScale(need, o.maxFaceAboveCoarsest)];
   for (;;) {
     const prev = levels[levels.length - 1];
     if (Math.max(prev.width, prev.height) <= o.coarsestSide) break;
-    const w = prev.width >> halvings, h = prev.height >> halvings;
+    const w = halvings ? prev.width >> halvings : Math.round(prev.width / o.spacing);
+    const h = halvings ? prev.height >> halvings : Math.round(prev.height / o.spacing);
     if (w < 1 || h < 1) break;
-    levels.push(sized(w, h, { from: 'halve', halvings }, o.maxFaceAboveCoarsest));
+    levels.push(sized(w, h, halvings ? { from: 'halve', halvings } : { from: 'previous' }, o.maxFaceAboveCoarsest));
   }
   levels[levels.length - 1].maxFace = Infinity;
   return levels;

@@ -158,7 +158,8 @@ function halved(image: RgbImage, m: number): RgbImage {
  * resamplers differ enough to move a keypoint by 0.3–2.9 px and a probability by up to 0.17 on the sample photos.
  * The halvings are cached per image object (a WeakMap), so the pyramid levels of one photo read the full-size photo
  * once.
- * @returns `image` itself when the size is unchanged, else a new image.
+ * @returns `image` itself when the size is unchanged; for an exact power-of-two shrink, the cached halving (shared by
+ * later calls on the same image: read it, do not modify it); else a new image.
  * @throws RangeError for non-positive or non-integer sizes.
  */
 export function resampleRgb(image: RgbImage, width: number, height: number): RgbImage {
@@ -169,6 +170,8 @@ export function resampleRgb(image: RgbImage, width: number, height: number): Rgb
   const fx = image.width / width, fy = image.height / height;
   const m = Math.max(0, Math.floor(Math.log2(Math.min(fx, fy))));
   const src = halved(image, m);
+  // An exact power-of-two shrink is the halving itself (the triangle pass at scale 1 would copy it byte for byte).
+  if (src.width === width && src.height === height) return src;
   const k = 2 ** m;
   return { data: triangleResample(src.data, src.width, src.height, width, height, fx / k, fy / k), width, height };
 }
