@@ -374,7 +374,7 @@ async function chartMode(): Promise<void> {
     layer: undefined,
     width: 520,
     height: 260,
-    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 500, direction: 'vertical' } },
+    config: { font: 'DejaVu Sans', legend: { orient: 'bottom', labelLimit: 1000, direction: 'vertical' } },
   };
   const out = String(values.out);
   const rule = { mark: { type: 'rule', strokeDash: [4, 3], color: 'gray' }, encoding: { x: { datum: minFace } } };
