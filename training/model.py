@@ -82,6 +82,50 @@ class AttributeNet(nn.Module):
         return self.fc(self.dropout(x))
 
 
+class PretrainedAttributeNet(nn.Module):
+    """dlib's face-recognition ResNet (`dlib_resnet.DlibResNet`, pretrained weights from `@vladmandic/face-api`)
+    as the backbone, then dropout and a linear layer to the 40 attribute logits. Only the 256-d pooled features are
+    used: the backbone's 128-d identity descriptor is never computed or exported (issue 18).
+
+    Input: [N, 3, H, W] normalised the way train.py normalises every model, ``(pixel/255 - mean) / std`` with the
+    training crops' per-channel `mean`/`std`; it is mapped back to 0..255 RGB here, because the backbone applies its
+    own normalisation (face-api's channel means, /256) inside itself. Any H, W the backbone accepts (e.g. 136 x 112).
+
+    The backbone's normalisation layers hold dlib's frozen per-channel scale and bias: they stay in inference mode
+    while fine-tuning (`train()` is overridden), i.e. a learnable affine map with fixed statistics, as in the
+    original network, so a batch of 32-128 crops cannot shift statistics learnt on ~3M faces.
+    """
+
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor, dropout: float = 0.2, pretrained_dir: str | None = None,
+                 num_outputs: int = NUM_ATTRIBUTES) -> None:
+        super().__init__()
+        from dlib_resnet import DlibResNet, load_face_api_weights
+
+        self.backbone = DlibResNet()
+        if pretrained_dir is not None:
+            load_face_api_weights(self.backbone, pretrained_dir)
+        self.register_buffer("scale255", (std.detach().clone().float() * 255).view(1, 3, 1, 1))
+        self.register_buffer("mean255", (mean.detach().clone().float() * 255).view(1, 3, 1, 1))
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(self.backbone.feature_dim, num_outputs)
+        nn.init.normal_(self.fc.weight, std=0.01)
+        nn.init.zeros_(self.fc.bias)
+
+    def train(self, mode: bool = True) -> "PretrainedAttributeNet":
+        super().train(mode)
+        for m in self.backbone.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.eval()
+        return self
+
+    def head_parameters(self) -> list[nn.Parameter]:
+        return list(self.fc.parameters())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.backbone.features(x * self.scale255 + self.mean255)
+        return self.fc(self.dropout(f))
+
+
 class FlipAverage(nn.Module):
     """Test-time augmentation: mean of the logits of the image and of its mirror image.
     The mirror is a Gather with reversed column indices, so it exports to any ONNX runtime."""

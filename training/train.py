@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset import DEFAULT_SHARED, FRAME_H, FRAME_W, REPO_ROOT, Split, load_split, parse_spec  # noqa: E402
-from model import AttributeNet, Calibrated, FlipAverage, WithSigmoid, count_params, parse_ints  # noqa: E402
+from model import AttributeNet, Calibrated, FlipAverage, PretrainedAttributeNet, WithSigmoid, count_params, parse_ints  # noqa: E402
 import in_graph_preprocess  # noqa: E402
 
 TERMS = (
@@ -68,6 +68,21 @@ def get_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--height", type=int, default=80, help="model input height")
     p.add_argument("--region", default=f"0,0,{FRAME_W},{FRAME_H}",
                    help="x,y,w,h of the 178x218 aligned frame the model sees")
+    p.add_argument("--arch", choices=["attrnet", "dlib"], default="attrnet",
+                   help="attrnet: the compact ResNet trained from scratch (--widths/--depths); dlib: dlib's face-recognition "
+                        "ResNet pretrained on ~3M faces (weights read from --pretrained-dir) + a linear head")
+    p.add_argument("--pretrained-dir", default=str(REPO_ROOT / "node_modules" / "@vladmandic" / "face-api" / "model"),
+                   help="folder with face_recognition_model-weights_manifest.json + .bin (--arch dlib)")
+    p.add_argument("--backbone-lr-mult", type=float, default=0.3,
+                   help="--arch dlib: the backbone's learning rate is --lr times this (the head gets --lr)")
+    p.add_argument("--teacher", action="append", default=[],
+                   help="DIR[:WEIGHT] with names.json + probs.f32 (scripts/predict-crops.ts, or --teacher-out of an "
+                        "earlier run): distil from the weighted mean of the teachers' probabilities (repeatable)")
+    p.add_argument("--distill-alpha", type=float, default=0.7,
+                   help="loss = (1 - alpha) * BCE(labels) + alpha * BCE(teacher probabilities), with --teacher")
+    p.add_argument("--teacher-out", type=Path, default=None,
+                   help="write this model's final probabilities on every train/val/test crop here (names.json + "
+                        "probs.f32), so it can teach a later run or join an ensemble (training/ensemble.py)")
     p.add_argument("--widths", default="32,64,128,256")
     p.add_argument("--depths", default="1,1,1,1")
     p.add_argument("--dropout", type=float, default=0.2)
@@ -320,6 +335,43 @@ def export_onnx(net: torch.nn.Module, path: Path, h: int, w: int) -> None:
     onnx.checker.check_model(m)
 
 
+def load_teachers(specs: list[str], names: list[str], attributes: list[str]) -> np.ndarray:
+    """Weighted mean of teacher probabilities for `names` ("dataset/basename"), float32 [len(names), 40].
+    Each spec is DIR[:WEIGHT] (weight default 1) with DIR/names.json ({"attributes", "names"}) and DIR/probs.f32.
+    Raises SystemExit when a teacher lacks a name or orders its attributes differently."""
+    total = np.zeros((len(names), len(attributes)), np.float64)
+    wsum = 0.0
+    for spec in specs:
+        d, _, w = spec.partition(":")
+        w_ = float(w) if w else 1.0
+        meta = json.loads((Path(d) / "names.json").read_text())
+        if list(meta["attributes"]) != list(attributes):
+            raise SystemExit(f"teacher {d}: attribute order differs from the training labels")
+        probs = np.fromfile(Path(d) / "probs.f32", dtype="<f4").reshape(len(meta["names"]), len(attributes))
+        index = {n: i for i, n in enumerate(meta["names"])}
+        missing = [n for n in names if n not in index]
+        if missing:
+            raise SystemExit(f"teacher {d}: no probabilities for {len(missing)} crops, e.g. {missing[:3]}")
+        total += w_ * probs[[index[n] for n in names]]
+        wsum += w_
+    return (total / wsum).astype(np.float32)
+
+
+def write_teacher(out: Path, model: torch.nn.Module, splits: list[Split], mean: torch.Tensor, std: torch.Tensor,
+                  attributes: list[str], source: str) -> None:
+    """This model's probabilities on every crop of `splits` in the teacher format that `load_teachers` reads."""
+    out.mkdir(parents=True, exist_ok=True)
+    names: list[str] = []
+    probs = []
+    for sp in splits:
+        if len(sp.images):
+            names += sp.names
+            probs.append(predict(model, sp.images, mean, std).astype("<f4"))
+    np.concatenate(probs).tofile(out / "probs.f32")
+    (out / "names.json").write_text(json.dumps({"model": source, "attributes": attributes, "names": names}))
+    log(f"[teacher] probabilities on {len(names)} crops -> {out}")
+
+
 def main(argv: list[str] | None = None, return_net: bool = False):
     args = get_args(argv)
     if args.precision == "auto":
@@ -354,9 +406,21 @@ def main(argv: list[str] | None = None, return_net: bool = False):
     mean = torch.tensor(mean_c).view(1, 3, 1, 1)
     std = torch.tensor(std_c).view(1, 3, 1, 1)
 
-    net = AttributeNet(parse_ints(args.widths), parse_ints(args.depths), args.dropout).to(memory_format=torch.channels_last)
+    if args.arch == "dlib":
+        net = PretrainedAttributeNet(mean, std, args.dropout, args.pretrained_dir).to(memory_format=torch.channels_last)
+        architecture = ("dlib_face_recognition_resnet_model_v1 backbone (dlib, public domain; weights from "
+                        "@vladmandic/face-api, MIT), frozen normalisation statistics, 256-d pooled features -> "
+                        f"dropout {args.dropout} -> linear 40")
+    else:
+        net = AttributeNet(parse_ints(args.widths), parse_ints(args.depths), args.dropout).to(memory_format=torch.channels_last)
+        architecture = (f"AttributeNet (compact ResNet, BasicBlocks) widths {args.widths} depths {args.depths}, "
+                        f"dropout {args.dropout}, BatchNorm")
     n_params = count_params(net)
-    log(f"[model] AttributeNet widths={args.widths} depths={args.depths}: {n_params:,} parameters; input {args.width}x{args.height}")
+    log(f"[model] {args.arch}: {n_params:,} parameters; input {args.width}x{args.height}")
+    soft = None
+    if args.teacher:
+        soft = torch.from_numpy(load_teachers(args.teacher, train.names, attributes))
+        log(f"[distil] soft targets from {len(args.teacher)} teacher(s) on {len(train.names)} training crops, alpha {args.distill_alpha}")
 
     pos_frac = train.labels.mean(0)
     pos_weight = None
@@ -369,11 +433,12 @@ def main(argv: list[str] | None = None, return_net: bool = False):
     total_steps = max(1, int(round(args.epochs * steps_per_epoch)))
     if args.max_steps:
         total_steps = min(total_steps, args.max_steps)
-    decay, no_decay = [], []
+    groups: dict[tuple[bool, float], list] = {}
     for name_, p_ in net.named_parameters():
-        (no_decay if p_.ndim <= 1 else decay).append(p_)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
+        mult = args.backbone_lr_mult if (args.arch == "dlib" and name_.startswith("backbone.")) else 1.0
+        groups.setdefault((p_.ndim <= 1, mult), []).append(p_)
+    opt = torch.optim.AdamW([{"params": ps, "weight_decay": 0.0 if nd else args.weight_decay, "lr_mult": mult}
+                             for (nd, mult), ps in groups.items()], lr=args.lr)
 
     def lr_at(p: float) -> float:
         """One-cycle: linear warm-up from lr/25 to lr over `warmup`, then cosine down to lr/25000."""
@@ -385,7 +450,7 @@ def main(argv: list[str] | None = None, return_net: bool = False):
 
     def set_lr(v: float) -> None:
         for g in opt.param_groups:
-            g["lr"] = v
+            g["lr"] = v * g["lr_mult"]
     labels_t = torch.from_numpy(train.labels)
     log(f"[train] up to {total_steps} steps of batch {args.batch_size} ({total_steps / steps_per_epoch:.2f} epochs)"
         + (f" or {args.time_budget:.0f}s" if args.time_budget else "")
@@ -414,6 +479,8 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
                 logits = net(x)
             loss = criterion(logits.float(), y)
+            if soft is not None:
+                loss = (1 - args.distill_alpha) * loss + args.distill_alpha * criterion(logits.float(), soft[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -499,6 +566,8 @@ def main(argv: list[str] | None = None, return_net: bool = False):
     np.savez_compressed(args.save_state / "predictions.npz", val_probs=vp, val_labels=val.labels,
                         test_probs=tp_, test_labels=test.labels if len(test.images) else np.zeros((0, 40)))
     log(f"[state] weights and validation/test probabilities in {args.save_state}")
+    if args.teacher_out is not None:
+        write_teacher(args.teacher_out, net, [train, val, test], mean, std, attributes, f"training/train.py --arch {args.arch}")
     if len(test.images):
         tev = evaluate(tp_, test.labels, attributes, ev["thresholds"])
         print_table(tev, attributes, "TEST (validation thresholds; not used for any choice)")
@@ -561,8 +630,12 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             "params": n_params,
             "onnx_bytes": onnx_path.stat().st_size,
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "architecture": f"AttributeNet (compact ResNet, BasicBlocks) widths {args.widths} depths {args.depths}, dropout {args.dropout}, BatchNorm",
+            "architecture": architecture,
+            "distillation": ({"teachers": args.teacher, "alpha": args.distill_alpha,
+                              "loss": "(1 - alpha) * BCE(labels) + alpha * BCE(mean teacher probability)"}
+                             if args.teacher else None),
             "optimizer": f"AdamW lr {args.lr} weight_decay {args.weight_decay}, one-cycle cosine schedule (warmup {args.warmup})"
+            + (f", backbone lr x {args.backbone_lr_mult:g}" if args.arch == "dlib" else "")
             + (f" over min({args.epochs:g} epochs, {args.time_budget:g} s)" if args.time_budget else ""),
             "time_budget_s": args.time_budget or None,
             "precision": ("bfloat16 autocast in the training forward pass (float32 weights, loss and evaluation)"

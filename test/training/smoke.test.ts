@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,4 +87,54 @@ describe.skipIf(problem !== null && !REQUIRE)('training smoke test (python → O
       sidecar.attributes.forEach((a, j) => expect(Math.abs(preds[k].attributes[a] - probs[k * 40 + j])).toBeLessThan(1e-6));
     }
   });
+
+  // Issue 18: the pretrained dlib member (a few steps), a student distilled from two teachers, and the
+  // two-member ensemble graph, on the same fake crops (smoke_test.py OUT --v4 reuses the first run's outputs).
+  it('fine-tunes the dlib member, distils a student and merges an ensemble whose output is the weighted mean', async () => {
+    expect(problem, problem ?? '').toBeNull();
+    const r = spawnSync(PYTHON, [join(ROOT, 'training/smoke_test.py'), out, '--v4'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    if (r.status !== 0) throw new Error(`smoke_test.py --v4 failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    const res = JSON.parse(lines[lines.length - 1]) as {
+      dlib_onnx: string; dlib_architecture: string; ensemble_onnx: string; ensemble_sidecar: string; ensemble_weights: number[];
+      student_distillation: { teachers: string[]; alpha: number };
+    };
+    expect(res.dlib_architecture).toContain('dlib_face_recognition_resnet_model_v1');
+    expect(res.student_distillation.alpha).toBe(0.7);
+    expect(res.student_distillation.teachers).toHaveLength(2);
+    expect(res.ensemble_weights).toEqual([0.4, 0.6]);
+
+    // The merged graph feeds the same crops to both members and outputs 0.4 p_own + 0.6 p_dlib. Its large
+    // weights are stored as float16 (cast back on load), so it agrees to about 1e-3, and the file is smaller
+    // than the two members together.
+    const own = join(out, 'model', 'attributes.onnx');
+    const sizes = [own, res.dlib_onnx, res.ensemble_onnx].map((f) => statSync(f).size);
+    expect(sizes[2]).toBeLessThan(0.7 * (sizes[0] + sizes[1]));
+    const n = 2, height = 218, width = 178;
+    const data = new Uint8Array(n * 3 * height * width);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 37 + Math.floor(i / 128) * 11) % 256;
+    const run = async (file: string): Promise<Float32Array> => {
+      const session = await ort.InferenceSession.create(file);
+      const out_ = await session.run({ crops: new ort.Tensor('uint8', data, [n, height, width, 3]) });
+      await session.release();
+      return out_.probabilities.data as Float32Array;
+    };
+    const [a, b, e] = [await run(own), await run(res.dlib_onnx), await run(res.ensemble_onnx)];
+    expect(e.length).toBe(n * 40);
+    let maxDiff = 0;
+    for (let i = 0; i < e.length; i++) maxDiff = Math.max(maxDiff, Math.abs(e[i] - (0.4 * a[i] + 0.6 * b[i])));
+    expect(maxDiff).toBeLessThan(2e-3);
+    // The two members really differ here, so the check above can tell a wrong weight or member apart.
+    let memberDiff = 0;
+    for (let i = 0; i < a.length; i++) memberDiff = Math.max(memberDiff, Math.abs(a[i] - b[i]));
+    expect(memberDiff).toBeGreaterThan(0.02);
+
+    // The TypeScript side loads the ensemble like any model folder.
+    const sidecar = parseSidecar(JSON.parse(readFileSync(res.ensemble_sidecar, 'utf8')), res.ensemble_sidecar);
+    expect(sidecar.input.dtype).toBe('uint8');
+    const model = await loadAttributeModel(dirname(res.ensemble_onnx));
+    const preds = await model.predict([{ data: data.subarray(0, height * width * 3), width, height }]);
+    sidecar.attributes.forEach((name, j) => expect(Math.abs(preds[0].attributes[name] - e[j])).toBeLessThan(1e-6));
+    await model.release();
+  }, 260_000);
 });
