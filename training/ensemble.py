@@ -197,7 +197,12 @@ def main(argv: list[str] | None = None) -> dict:
         "format": base["format"],
         "model": onnx_path.name,
         "attributes": attributes,
-        "input": base["input"],
+        # input.network: one entry per member network (each its own input size and normalisation; informational).
+        "input": {**base["input"], "network": [
+            {**net, "mean": s["input"]["mean"], "std": s["input"]["std"]}
+            for s in sidecars
+            for net in (s["input"]["network"] if isinstance(s["input"].get("network"), list) else [s["input"].get("network") or {}])
+        ]},
         "output": base.get("output", "probabilities"),
         "thresholds": ev["thresholds"],
         "validation": {
