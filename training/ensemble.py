@@ -182,6 +182,13 @@ def main(argv: list[str] | None = None) -> dict:
         tev = T.evaluate(tp, test.labels, attributes, ev["thresholds"])
         T.print_table(tev, attributes, "TEST (validation thresholds; not used for any choice)")
     T.log(f"[calibration] mean ECE of the mixture on validation {100 * np.mean(eces):.2f}%")
+    per_ds = {}
+    for di, dname in enumerate(val.datasets):
+        m = val.dataset == di
+        if m.any():
+            e = T.evaluate(vp[m], val.labels[m], attributes, ev["thresholds"])
+            per_ds[dname] = {k: e[k] for k in ("n", "mean_accuracy", "mean_balanced_accuracy", "mean_baseline", "beats_baseline")}
+            T.log(f"[val] {dname}: n={e['n']} mean acc {100 * e['mean_accuracy']:.2f} bal {100 * e['mean_balanced_accuracy']:.2f}")
 
     # ---- graph
     args.out.mkdir(parents=True, exist_ok=True)
@@ -229,6 +236,10 @@ def main(argv: list[str] | None = None) -> dict:
             "command": "training/ensemble.py " + " ".join(argv if argv is not None else sys.argv[1:]),
             "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "architecture": " + ".join(str(s.get("training", {}).get("architecture")) for s in sidecars),
+            "data": {**sidecars[0].get("training", {}).get("data", {}),
+                     "val": {**sidecars[0].get("training", {}).get("data", {}).get("val", {}), "per_dataset": per_ds}},
+            "test_time_augmentation": sidecars[0].get("training", {}).get("test_time_augmentation"),
+            "decision_rule": "attribute present iff the weighted mean probability >= threshold",
             "onnx_bytes": onnx_path.stat().st_size,
             "threshold_rule": f"per attribute, maximise validation accuracy + {bw:g} x balanced accuracy; ties -> closest to 0.5",
             "calibration": {"method": "each member temperature-scaled on validation; the mixture is not rescaled",

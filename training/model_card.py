@@ -68,7 +68,16 @@ def render(sc: dict) -> str:
         w(f"- Input: region x={r['x']:g}, y={r['y']:g}, {r['width']:g}x{r['height']:g} of the aligned frame, resized to "
           f"{inp['width']}x{inp['height']} (bilinear, antialiased); values (pixel/255 - mean) / std with mean "
           f"{inp['mean']} and std {inp['std']}.")
-    if "architecture" in tr:
+    ens = sc.get("ensemble")
+    if ens:
+        w(f"- An ensemble inside one graph: {ens['rule']}, weights {ens['weights']} "
+          f"({ens.get('weights_chosen_on', '')})" + (f"; {tr['onnx_bytes'] / 1e6:.1f} MB" if "onnx_bytes" in tr else "")
+          + (", large weights stored as float16 and cast to float32 when the model loads" if ens.get("float16_storage") else "") + ".")
+        for k, m in enumerate(ens["members"]):
+            mt = m.get("training") or {}
+            w(f"  - Member {k + 1}: {m.get('architecture')}; {mt.get('params', 0):,} parameters; "
+              f"validation accuracy alone {pct(m['validation_mean_accuracy'])}% (accuracy-optimal thresholds).")
+    elif "architecture" in tr:
         w(f"- Architecture: {tr['architecture']}; {tr.get('params', 0):,} parameters"
           + (f", {tr['onnx_bytes'] / 1e6:.1f} MB" if "onnx_bytes" in tr else "") + ".")
     if tr.get("test_time_augmentation"):
@@ -98,15 +107,21 @@ def render(sc: dict) -> str:
     w("## Training run")
     w("")
     w(f"- Command: `{tr.get('command', '?')}`")
-    w(f"- {tr.get('epochs', '?')} epochs ({tr.get('steps', '?')} steps of batch {tr.get('batch_size', '?')}); "
-      f"{tr.get('optimizer', '')}; loss {tr.get('loss', '')}.")
-    w(f"- Augmentation: {tr.get('augmentation', '')}.")
-    if tr.get("precision"):
-        w(f"- Precision: {tr['precision']}.")
-    secs = tr.get("seconds")
-    if secs is not None:
-        w(f"- Time: {secs / 60:.1f} min in all ({tr.get('train_seconds', 0) / 60:.1f} min of training) on "
-          f"{tr.get('machine', 'CPU')}; torch {tr.get('torch', '?')}; seed {tr.get('seed', '?')}; {tr.get('date', '')}.")
+    runs = [(f"Member {k + 1} ({(m.get('training') or {}).get('name', '')})", m.get("training") or {})
+            for k, m in enumerate(ens["members"])] if ens else [("", tr)]
+    for label, t in runs:
+        ind = "  " if label else ""
+        if label:
+            w(f"- {label}: `{t.get('command', '?')}`")
+        w(f"{ind}- {t.get('epochs', '?')} epochs ({t.get('steps', '?')} steps of batch {t.get('batch_size', '?')}); "
+          f"{t.get('optimizer', '')}; loss {t.get('loss', '')}.")
+        w(f"{ind}- Augmentation: {t.get('augmentation', '')}.")
+        if t.get("precision"):
+            w(f"{ind}- Precision: {t['precision']}.")
+        secs = t.get("seconds")
+        if secs is not None:
+            w(f"{ind}- Time: {secs / 60:.1f} min in all ({t.get('train_seconds', 0) / 60:.1f} min of training) on "
+              f"{t.get('machine', 'CPU')}; torch {t.get('torch', '?')}; seed {t.get('seed', '?')}; {t.get('date', '')}.")
     w("")
     w("## Validation")
     w("")
@@ -148,7 +163,15 @@ def render(sc: dict) -> str:
     cal = tr.get("calibration")
     w("## Calibration")
     w("")
-    if cal:
+    if cal and "temperature" not in cal:
+        w(f"{cal['method']}. Mean expected calibration error of the shipped probabilities over the 40 attributes on "
+          f"validation ({cal.get('ece_bins', 10)} equal-width bins): **{pct(cal['mean_ece_after'])}%**.")
+        w("")
+        w("| attribute | ECE % |")
+        w("|---|---:|")
+        for a in attrs:
+            w(f"| {a} | {pct(per[a].get('ece', 0.0))} |")
+    elif cal:
         temps = cal["temperature"]
         w(f"{cal['method']}. Mean expected calibration error over the 40 attributes on validation "
           f"({cal.get('ece_bins', 10)} equal-width bins): **{pct(cal['mean_ece_before'])}%** before, "
