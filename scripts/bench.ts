@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { decodeImageFile, type RgbImage } from '../src/image/decode.js';
 import { loadAttributeModel } from '../src/attributes/load-node.js';
+import { rng } from './lib/rng.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.FACETALLY_SHARED ? resolve(process.env.FACETALLY_SHARED) : resolve(repoRoot, '..', 'shared');
@@ -105,18 +106,6 @@ function parseArgs(argv: string[]): Args {
   }
   if (!Number.isInteger(a.workers) || a.workers < 1) throw new Error(`expected a positive integer for --workers but received ${a.workers}`);
   return a;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A photo of the fixed set with its known number of faces. */

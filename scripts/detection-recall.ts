@@ -45,6 +45,7 @@ import type { BlazeFaceDetector } from '../src/detect/blazeface.js';
 import { decodeHead } from '../src/detect/decode.js';
 import { blazefaceModelPaths, createDetector } from '../src/detect/load-node.js';
 import { weightedNonMaxSuppression } from '../src/detect/nms.js';
+import { rng } from './lib/rng.js';
 import { DEFAULT_PYRAMID, LEGACY_PYRAMID, pyramidPixels, STRIDE_MULTIPLE, type PyramidOptions } from '../src/detect/pyramid.js';
 import { decodeImageFile, type RgbImage } from '../src/image/decode.js';
 import { resampleRgb } from '../src/image/resample.js';
@@ -101,18 +102,6 @@ if (verifies.some((v) => !(v >= 0 && v <= 1))) fail(`expected --verify values in
 const pairs = thresholds.flatMap((t) => verifies.map((v) => ({ t, v, label: `${t}${v > 0 ? `+v${v}` : ''}` })));
 const settings = pairs.map((p) => p.label);
 const needVerify = verifies.some((v) => v > 0);
-
-/** Deterministic PRNG (mulberry32), as scripts/bench.ts. */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A true face in a composed photo: box centre and side in photo pixels. */
 interface TrueFace {

@@ -23,17 +23,9 @@ export interface Composite {
   heads: PastedHead[];
 }
 
-/** Deterministic PRNG (mulberry32, as scripts/bench.ts). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The scripts' seeded generator (mulberry32), re-exported for the callers of this module. */
+export { rng } from './rng.js';
+import { rng } from './rng.js';
 
 /**
  * Paths of the CelebA-HQ photos of one official split (0 = train, 1 = validation) with index >= `minIndex`
