@@ -25,7 +25,6 @@ export interface Composite {
 
 /** The scripts' seeded generator (mulberry32), re-exported for the callers of this module. */
 export { rng } from './rng.js';
-import { rng } from './rng.js';
 
 /**
  * Paths of the CelebA-HQ photos of one official split (0 = train, 1 = validation) with index >= `minIndex`
