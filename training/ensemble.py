@@ -36,10 +36,6 @@ INPUT = "crops"
 OUTPUT = "probabilities"
 
 
-def member_probs(teacher_dir: Path, names: list[str], attributes: list[str]) -> np.ndarray:
-    return T.load_teachers([str(teacher_dir)], names, attributes).astype(np.float64)
-
-
 def prefixed(model, prefix: str):
     """Copy of an ONNX ModelProto's graph parts with every name except the shared input prefixed."""
     g = copy.deepcopy(model.graph)
@@ -134,14 +130,15 @@ def main(argv: list[str] | None = None) -> dict:
     # Only labels and names are needed; the smallest cached image size keeps this cheap.
     val = load_split(specs, "val", region, (64, 80), args.cache_dir, dedupe=True, log=T.log)
     test = load_split(specs, "test", region, (64, 80), args.cache_dir, dedupe=True, log=T.log)
-    train_split = load_split(specs, "train", region, (64, 80), args.cache_dir, dedupe=False, log=T.log)
     attributes = val.attributes
     sidecars = [json.loads((m / "attributes.json").read_text()) for m, _ in members]
     for s in sidecars:
         if s["attributes"] != attributes:
             raise SystemExit("members' attribute orders differ")
-    vps = [member_probs(d, val.names, attributes) for _, d in members]
-    tps = [member_probs(d, test.names, attributes) for _, d in members] if len(test.names) else None
+    teachers = [T.read_teacher(d, attributes) for _, d in members]
+    vps = [T.teacher_rows(t, val.names, str(d)).astype(np.float64) for t, (_, d) in zip(teachers, members)]
+    tps = ([T.teacher_rows(t, test.names, str(d)).astype(np.float64) for t, (_, d) in zip(teachers, members)]
+           if len(test.names) else None)
     for (m, _), vp in zip(members, vps):
         e = T.evaluate(vp, val.labels, attributes)
         T.log(f"[member] {m}: validation mean acc {100 * e['mean_accuracy']:.2f} balanced {100 * e['mean_balanced_accuracy']:.2f}")
@@ -254,8 +251,9 @@ def main(argv: list[str] | None = None) -> dict:
     }
     (args.out / "attributes.json").write_text(json.dumps(sidecar, indent=2) + "\n")
     if args.teacher_out is not None:
+        train_split = load_split(specs, "train", region, (64, 80), args.cache_dir, dedupe=False, log=T.log)
         names = train_split.names + val.names + test.names
-        allp = sum(w * member_probs(d, names, attributes) for w, (_, d) in zip(weights, members))
+        allp = sum(w * T.teacher_rows(t, names, str(d)).astype(np.float64) for w, t, (_, d) in zip(weights, teachers, members))
         args.teacher_out.mkdir(parents=True, exist_ok=True)
         allp.astype("<f4").tofile(args.teacher_out / "probs.f32")
         (args.teacher_out / "names.json").write_text(json.dumps({"model": str(args.out), "attributes": attributes, "names": names}))

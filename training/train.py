@@ -335,39 +335,46 @@ def export_onnx(net: torch.nn.Module, path: Path, h: int, w: int) -> None:
     onnx.checker.check_model(m)
 
 
+def read_teacher(d: str | Path, attributes: list[str]) -> tuple[dict[str, int], np.ndarray]:
+    """A teacher folder (DIR/names.json {"attributes", "names"} + DIR/probs.f32): {name: row}, float32 [rows, 40].
+    Raises SystemExit when its attributes are in another order."""
+    meta = json.loads((Path(d) / "names.json").read_text())
+    if list(meta["attributes"]) != list(attributes):
+        raise SystemExit(f"teacher {d}: attribute order differs from the training labels")
+    probs = np.fromfile(Path(d) / "probs.f32", dtype="<f4").reshape(len(meta["names"]), len(attributes))
+    return {n: i for i, n in enumerate(meta["names"])}, probs
+
+
+def teacher_rows(teacher: tuple[dict[str, int], np.ndarray], names: list[str], label: str) -> np.ndarray:
+    """The rows of `read_teacher`'s output for `names`, in that order. Raises SystemExit when a name is missing."""
+    index, probs = teacher
+    missing = [n for n in names if n not in index]
+    if missing:
+        raise SystemExit(f"teacher {label}: no probabilities for {len(missing)} crops, e.g. {missing[:3]}")
+    return probs[[index[n] for n in names]]
+
+
 def load_teachers(specs: list[str], names: list[str], attributes: list[str]) -> np.ndarray:
     """Weighted mean of teacher probabilities for `names` ("dataset/basename"), float32 [len(names), 40].
-    Each spec is DIR[:WEIGHT] (weight default 1) with DIR/names.json ({"attributes", "names"}) and DIR/probs.f32.
+    Each spec is DIR[:WEIGHT] (weight default 1), a folder `read_teacher` reads.
     Raises SystemExit when a teacher lacks a name or orders its attributes differently."""
     total = np.zeros((len(names), len(attributes)), np.float64)
     wsum = 0.0
     for spec in specs:
         d, _, w = spec.partition(":")
         w_ = float(w) if w else 1.0
-        meta = json.loads((Path(d) / "names.json").read_text())
-        if list(meta["attributes"]) != list(attributes):
-            raise SystemExit(f"teacher {d}: attribute order differs from the training labels")
-        probs = np.fromfile(Path(d) / "probs.f32", dtype="<f4").reshape(len(meta["names"]), len(attributes))
-        index = {n: i for i, n in enumerate(meta["names"])}
-        missing = [n for n in names if n not in index]
-        if missing:
-            raise SystemExit(f"teacher {d}: no probabilities for {len(missing)} crops, e.g. {missing[:3]}")
-        total += w_ * probs[[index[n] for n in names]]
+        total += w_ * teacher_rows(read_teacher(d, attributes), names, d)
         wsum += w_
     return (total / wsum).astype(np.float32)
 
 
-def write_teacher(out: Path, model: torch.nn.Module, splits: list[Split], mean: torch.Tensor, std: torch.Tensor,
-                  attributes: list[str], source: str) -> None:
-    """This model's probabilities on every crop of `splits` in the teacher format that `load_teachers` reads."""
+def write_teacher(out: Path, parts: list[tuple[list[str], np.ndarray]], attributes: list[str], source: str) -> None:
+    """Probabilities in the teacher format `read_teacher` reads: `parts` are (names, probabilities [n, 40]) pairs,
+    written one after the other."""
     out.mkdir(parents=True, exist_ok=True)
-    names: list[str] = []
-    probs = []
-    for sp in splits:
-        if len(sp.images):
-            names += sp.names
-            probs.append(predict(model, sp.images, mean, std).astype("<f4"))
-    np.concatenate(probs).tofile(out / "probs.f32")
+    parts = [(n, p) for n, p in parts if len(n)]
+    np.concatenate([p for _, p in parts]).astype("<f4").tofile(out / "probs.f32")
+    names = [x for n, _ in parts for x in n]
     (out / "names.json").write_text(json.dumps({"model": source, "attributes": attributes, "names": names}))
     log(f"[teacher] probabilities on {len(names)} crops -> {out}")
 
@@ -567,7 +574,9 @@ def main(argv: list[str] | None = None, return_net: bool = False):
                         test_probs=tp_, test_labels=test.labels if len(test.images) else np.zeros((0, 40)))
     log(f"[state] weights and validation/test probabilities in {args.save_state}")
     if args.teacher_out is not None:
-        write_teacher(args.teacher_out, net, [train, val, test], mean, std, attributes, f"training/train.py --arch {args.arch}")
+        # Validation and test probabilities are the ones computed above; only the training crops need a pass.
+        write_teacher(args.teacher_out, [(train.names, predict(net, train.images, mean, std)), (val.names, vp),
+                                         (test.names, tp_)], attributes, f"training/train.py --arch {args.arch}")
     if len(test.images):
         tev = evaluate(tp_, test.labels, attributes, ev["thresholds"])
         print_table(tev, attributes, "TEST (validation thresholds; not used for any choice)")
