@@ -89,7 +89,7 @@ class PretrainedAttributeNet(nn.Module):
 
     Input: [N, 3, H, W] normalised the way train.py normalises every model, ``(pixel/255 - mean) / std`` with the
     training crops' per-channel `mean`/`std`; it is mapped back to 0..255 RGB here, because the backbone applies its
-    own normalisation (face-api's channel means, /256) inside itself. Any H, W the backbone accepts (e.g. 136 x 112).
+    own normalisation (face-api's channel means, then /255) inside itself. Any H, W the backbone accepts (e.g. 136 x 112).
 
     The backbone's normalisation layers hold dlib's frozen per-channel scale and bias: they stay in inference mode
     while fine-tuning (`train()` is overridden), i.e. a learnable affine map with fixed statistics, as in the
@@ -117,9 +117,6 @@ class PretrainedAttributeNet(nn.Module):
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
                 m.eval()
         return self
-
-    def head_parameters(self) -> list[nn.Parameter]:
-        return list(self.fc.parameters())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f = self.backbone.features(x * self.scale255 + self.mean255)
