@@ -36,6 +36,14 @@ INPUT = "crops"
 OUTPUT = "probabilities"
 
 
+def tta_summary(ttas: list[str | None]) -> str | None:
+    """The members' test-time augmentation in one phrase: the common value when all agree (None: none), else
+    'member 1: ...; member 2: none'."""
+    if all(t == ttas[0] for t in ttas):
+        return ttas[0]
+    return "; ".join(f"member {k + 1}: {t or 'none'}" for k, t in enumerate(ttas))
+
+
 def prefixed(model, prefix: str):
     """Copy of an ONNX ModelProto's graph parts with every name except the shared input prefixed."""
     g = copy.deepcopy(model.graph)
@@ -235,7 +243,7 @@ def main(argv: list[str] | None = None) -> dict:
             "architecture": " + ".join(str(s.get("training", {}).get("architecture")) for s in sidecars),
             "data": {**sidecars[0].get("training", {}).get("data", {}),
                      "val": {**sidecars[0].get("training", {}).get("data", {}).get("val", {}), "per_dataset": per_ds}},
-            "test_time_augmentation": sidecars[0].get("training", {}).get("test_time_augmentation"),
+            "test_time_augmentation": tta_summary([s.get("training", {}).get("test_time_augmentation") for s in sidecars]),
             "decision_rule": "attribute present iff the weighted mean probability >= threshold",
             "onnx_bytes": onnx_path.stat().st_size,
             "threshold_rule": f"per attribute, maximise validation accuracy + {bw:g} x balanced accuracy; ties -> closest to 0.5",

@@ -111,7 +111,14 @@ def render(sc: dict) -> str:
             for k, m in enumerate(ens["members"])] if ens else [("", tr)]
     for label, t in runs:
         ind = "  " if label else ""
-        if label:
+        first = t.get("initial_training")
+        if first and not t.get("steps"):
+            # weights trained by an earlier run, re-exported here (e.g. without mirror averaging): show that run
+            if label:
+                w(f"- {label}: `{first.get('command', '?')}`")
+            w(f"{ind}- Re-exported from that run's weights without further training: `{t.get('command', '?')}`")
+            t = {**first, "seconds": first.get("seconds"), "train_seconds": first.get("train_seconds")}
+        elif label:
             w(f"- {label}: `{t.get('command', '?')}`")
         w(f"{ind}- {t.get('epochs', '?')} epochs ({t.get('steps', '?')} steps of batch {t.get('batch_size', '?')}); "
           f"{t.get('optimizer', '')}; loss {t.get('loss', '')}.")

@@ -6,7 +6,8 @@
 Fake crops: official CelebA aligned images (already 178x218 in the canonical frame) from the shared
 data, written as PNG crops with a `crops.jsonl` manifest in OUT_DIR/crops. Writes
 OUT_DIR/model/{attributes.onnx, attributes.json, MODEL_CARD.md}. Runs in well under a minute.
-With --v4: the pretrained dlib member (2 steps; weights from node_modules/@vladmandic/face-api), a student
+With --v4: the pretrained dlib member (2 steps; weights from node_modules/@vladmandic/face-api), re-exported from
+its saved weights with `--init-state --epochs 0` (with and without mirror averaging), a student
 distilled from two teachers, and their ensemble graph (training/ensemble.py), in OUT_DIR/{dlib,student,ensemble}.
 The last line printed is a JSON object with the paths.
 """
@@ -35,6 +36,20 @@ def v4_stage(out: Path, manifest: Path, model_dir: Path, shared: Path, t0: float
     dlib_sidecar = train.main(common + [
         "--arch", "dlib", "--width", "112", "--height", "136", "--name", "smoke-dlib", "--out", str(dlib_dir / "model"),
         "--save-state", str(dlib_dir / "state"), "--teacher-out", str(dlib_dir / "teacher")])
+    # --init-state with --epochs 0 re-exports trained weights without training: with the same options it must
+    # reproduce the run's own validation probabilities; without --flip-tta it exports the bare network.
+    import numpy as np
+
+    base = [a for a in common if a not in ("--flip-tta",)]
+    base[base.index("--epochs") + 1] = "0"
+    reexport = {}
+    for tag, extra in (("same", ["--flip-tta"]), ("flat", [])):
+        train.main(base + extra + [
+            "--arch", "dlib", "--width", "112", "--height", "136", "--name", f"smoke-dlib-{tag}",
+            "--init-state", str(dlib_dir / "state" / "final_state.pt"), "--out", str(dlib_dir / f"model-{tag}"),
+            "--save-state", str(dlib_dir / f"state-{tag}")])
+        reexport[tag] = np.load(dlib_dir / f"state-{tag}" / "predictions.npz")["val_probs"]
+    trained = np.load(dlib_dir / "state" / "predictions.npz")["val_probs"]
     student_dir = out / "student"
     student_sidecar = train.main(common + [
         "--teacher", f"{dlib_dir / 'teacher'}:1", "--teacher", f"{out / 'own-teacher'}:1", "--distill-alpha", "0.7",
@@ -47,6 +62,9 @@ def v4_stage(out: Path, manifest: Path, model_dir: Path, shared: Path, t0: float
     print(json.dumps({
         "dlib_onnx": str(dlib_dir / "model" / "attributes.onnx"),
         "dlib_architecture": dlib_sidecar["training"]["architecture"],
+        "reexport_same_max_diff": float(np.abs(reexport["same"] - trained).max()),
+        "reexport_flat_max_diff": float(np.abs(reexport["flat"] - trained).max()),
+        "reexport_flat_tta": json.loads((dlib_dir / "model-flat" / "attributes.json").read_text())["training"]["test_time_augmentation"],
         "student_distillation": student_sidecar["training"]["distillation"],
         "ensemble_onnx": str(out / "ensemble" / "attributes.onnx"),
         "ensemble_sidecar": str(out / "ensemble" / "attributes.json"),

@@ -80,6 +80,12 @@ def get_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "earlier run): distil from the weighted mean of the teachers' probabilities (repeatable)")
     p.add_argument("--distill-alpha", type=float, default=0.7,
                    help="loss = (1 - alpha) * BCE(labels) + alpha * BCE(teacher probabilities), with --teacher")
+    p.add_argument("--init-state", type=Path, default=None,
+                   help="start from the weights of an earlier run of the same --arch and size (its --save-state "
+                        "final_state.pt; the test-time wrappers it was saved with are stripped; the attributes.json "
+                        "beside it, when present, is recorded as the initial training run). With --epochs 0 nothing "
+                        "is trained: the weights are re-calibrated, thresholded and exported with this run's options "
+                        "(e.g. without --flip-tta)")
     p.add_argument("--teacher-out", type=Path, default=None,
                    help="write this model's final probabilities on every train/val/test crop here (names.json + "
                         "probs.f32), so it can teach a later run or join an ensemble (training/ensemble.py)")
@@ -379,6 +385,26 @@ def write_teacher(out: Path, parts: list[tuple[list[str], np.ndarray]], attribut
     log(f"[teacher] probabilities on {len(names)} crops -> {out}")
 
 
+def load_init_state(net: torch.nn.Module, path: Path) -> None:
+    """Load a `final_state.pt` written by an earlier run into `net` (the bare network, before any wrapper).
+
+    The saved state may be wrapped in `Calibrated` and `FlipAverage` (keys prefixed `net.`, plus `temperature`):
+    the prefixes are stripped and the temperature dropped, since this run calibrates again. Raises SystemExit when
+    the file does not fit the network (another --arch, width list or head)."""
+    state = torch.load(path, map_location="cpu")
+    own = net.state_dict()
+    stripped = {}
+    for k, v in state.items():
+        while k not in own and k.startswith("net."):
+            k = k[len("net."):]
+        if k in own:
+            stripped[k] = v
+    missing = [k for k in own if k not in stripped]
+    if missing:
+        raise SystemExit(f"--init-state {path}: does not fit this network ({len(missing)} tensors missing, e.g. {missing[0]})")
+    net.load_state_dict(stripped)
+
+
 def main(argv: list[str] | None = None, return_net: bool = False):
     args = get_args(argv)
     if args.precision == "auto":
@@ -422,6 +448,11 @@ def main(argv: list[str] | None = None, return_net: bool = False):
         net = AttributeNet(parse_ints(args.widths), parse_ints(args.depths), args.dropout).to(memory_format=torch.channels_last)
         architecture = (f"AttributeNet (compact ResNet, BasicBlocks) widths {args.widths} depths {args.depths}, "
                         f"dropout {args.dropout}, BatchNorm")
+    if args.init_state is not None:
+        load_init_state(net, args.init_state)
+        log(f"[model] initial weights from {args.init_state}")
+    elif args.epochs <= 0:
+        raise SystemExit("--epochs 0 needs --init-state (nothing to export otherwise)")
     n_params = count_params(net)
     log(f"[model] {args.arch}: {n_params:,} parameters; input {args.width}x{args.height}")
     soft = None
@@ -437,7 +468,7 @@ def main(argv: list[str] | None = None, return_net: bool = False):
 
     n_train = len(train.images)
     steps_per_epoch = max(1, n_train // args.batch_size)
-    total_steps = max(1, int(round(args.epochs * steps_per_epoch)))
+    total_steps = max(0 if args.epochs <= 0 else 1, int(round(args.epochs * steps_per_epoch)))
     if args.max_steps:
         total_steps = min(total_steps, args.max_steps)
     groups: dict[tuple[bool, float], list] = {}
@@ -463,11 +494,11 @@ def main(argv: list[str] | None = None, return_net: bool = False):
         + (f" or {args.time_budget:.0f}s" if args.time_budget else "")
         + f", AdamW lr {args.lr} wd {args.weight_decay}, one-cycle cosine, threads {args.threads}, {args.precision}")
 
-    ema = WeightEMA(net, args.ema) if args.ema > 0 else None
+    ema = WeightEMA(net, args.ema) if args.ema > 0 and total_steps else None
     t_train = time.time()
     step, epoch, running, seen = 0, 0, 0.0, 0
     eval_every_steps = int(args.eval_every * steps_per_epoch) if args.eval_every else 0
-    progress = 0.0
+    progress = 0.0 if total_steps else 1.0
     lr_now = lr_at(0.0)
     while progress < 1:
         perm = torch.randperm(n_train, generator=gen).numpy()
@@ -664,6 +695,9 @@ def main(argv: list[str] | None = None, return_net: bool = False):
                                                     "mean_balanced_accuracy": by_w[w_]["mean_balanced_accuracy"]}
                                        for w_ in BALANCE_WEIGHTS},
             "weights": weights_used,
+            "initial_weights": (f"{args.init_state} (" + ("not trained further: re-exported with this run's options"
+                                                          if total_steps == 0 else f"then {step} steps") + ")"
+                                if args.init_state else None),
             "calibration": None if args.no_calibrate else {
                 "method": "Per-attribute temperature scaling of the logits (Guo et al., ICML 2017), fitted on the validation split by NLL; inside the ONNX graph",
                 "temperature": {a: round(float(temps[j]), 4) for j, a in enumerate(attributes)},
@@ -680,7 +714,14 @@ def main(argv: list[str] | None = None, return_net: bool = False):
             "test": test_summary,
         },
     }
+    if args.init_state is not None and (args.init_state.parent / "attributes.json").exists():
+        # the run that trained the initial weights (its sidecar is kept beside its state): the model card shows it
+        earlier = json.loads((args.init_state.parent / "attributes.json").read_text()).get("training", {})
+        sidecar["training"]["initial_training"] = {k: v for k, v in earlier.items()
+                                                   if k not in ("validation", "test", "calibration", "threshold_alternatives")}
     (args.out / "attributes.json").write_text(json.dumps(sidecar, indent=2) + "\n")
+    # a copy beside the weights, so a later --init-state run can name the run that trained them
+    (args.save_state / "attributes.json").write_text(json.dumps(sidecar, indent=2) + "\n")
     # The shipped graph takes the raw uint8 aligned crop and resizes/normalises inside itself.
     in_graph_preprocess.embed(onnx_path, args.out / "attributes.json")
     sidecar = json.loads((args.out / "attributes.json").read_text())

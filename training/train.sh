@@ -9,6 +9,8 @@
 #      node_modules/@vladmandic/face-api/model, never committed), fine-tuned at DLIB_W x DLIB_H for
 #      DLIB_EPOCHS epochs (20) or DLIB_BUDGET s (3300), whichever ends first: 20 epochs took 52 min at
 #      184 img/s in bfloat16 on 2 cores (AVX-512 BF16 CPU); in float32 on an AVX2-only CPU expect about twice that.
+#      Exported without mirror averaging: averaging the mirror image doubled its cost for +0.05 points of the
+#      ensemble's validation accuracy (training/SEARCH_LOG.md, "dlib member without mirror averaging").
 #   3. ensemble: training/ensemble.py averages the two inside one ONNX graph; weight and thresholds on validation.
 #   4. student (DISTIL=1): the compact ResNet again, trained on labels + the ensemble's probabilities
 #      (training/train.py --teacher); shipped instead of the ensemble only if it is as accurate on validation.
@@ -50,7 +52,7 @@ if [[ ! -s $W/dlib/teacher/probs.f32 ]]; then
     --epochs "${DLIB_EPOCHS:-20}" --time-budget "${DLIB_BUDGET:-3300}" --batch-size 64 --lr 1e-3 --backbone-lr-mult 0.3 \
     --weight-decay 5e-4 --warmup 0.05 --dropout 0.2 \
     --width "${DLIB_W:-112}" --height "${DLIB_H:-136}" --region 0,0,178,218 \
-    --flip-tta --seed 0 --threads 2 --precision auto --out $W/dlib/model --save-state $W/dlib/state \
+    --seed 0 --threads 2 --precision auto --out $W/dlib/model --save-state $W/dlib/state \
     --teacher-out $W/dlib/teacher --name celeba-attributes-dlib "$@"
 fi
 stage "dlib network fine-tuned"

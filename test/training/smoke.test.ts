@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +13,21 @@ import { loadAttributeModel } from '../../src/attributes/load-node.js';
 // and checks that the exported model and sidecar are what the TypeScript side expects.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Runs a command without blocking the test worker's event loop (a spawnSync of a minute or more starves
+ *  vitest's worker RPC, which then fails the run with "Timeout calling onTaskUpdate" although every test passed).
+ *  Resolves with the exit status (null when killed after `timeoutMs`) and the collected output. */
+function runCommand(cmd: string, args: string[], timeoutMs: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { cwd: ROOT, timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', fail);
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
 const PYTHON = '/usr/bin/python3';
 const SHARED_CELEBA = resolve(ROOT, '../shared/data/celeba/img_align_celeba');
 const REQUIRE = process.env.FACETALLY_REQUIRE_SHARED === '1';
@@ -36,11 +51,7 @@ describe.skipIf(problem !== null && !REQUIRE)('training smoke test (python → O
 
   it('trains a few steps, exports an ONNX model giving 40 probabilities and a valid sidecar', async () => {
     expect(problem, problem ?? '').toBeNull();
-    const r = spawnSync(PYTHON, [join(ROOT, 'training/smoke_test.py'), out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 110_000,
-    });
+    const r = await runCommand(PYTHON, [join(ROOT, 'training/smoke_test.py'), out], 110_000);
     if (r.status !== 0) throw new Error(`smoke_test.py failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
     const lines = r.stdout.trim().split('\n');
     const paths = JSON.parse(lines[lines.length - 1]) as { onnx: string; sidecar: string; card: string; reference: string; pil_max_diff: number };
@@ -92,14 +103,19 @@ describe.skipIf(problem !== null && !REQUIRE)('training smoke test (python → O
   // two-member ensemble graph, on the same fake crops (smoke_test.py OUT --v4 reuses the first run's outputs).
   it('fine-tunes the dlib member, distils a student and merges an ensemble whose output is the weighted mean', async () => {
     expect(problem, problem ?? '').toBeNull();
-    const r = spawnSync(PYTHON, [join(ROOT, 'training/smoke_test.py'), out, '--v4'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    const r = await runCommand(PYTHON, [join(ROOT, 'training/smoke_test.py'), out, '--v4'], 240_000);
     if (r.status !== 0) throw new Error(`smoke_test.py --v4 failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
     const lines = r.stdout.trim().split('\n');
     const res = JSON.parse(lines[lines.length - 1]) as {
-      dlib_onnx: string; dlib_architecture: string; ensemble_onnx: string; ensemble_sidecar: string; ensemble_weights: number[];
+      dlib_onnx: string; dlib_architecture: string; reexport_same_max_diff: number; reexport_flat_max_diff: number; reexport_flat_tta: string | null; ensemble_onnx: string; ensemble_sidecar: string; ensemble_weights: number[];
       student_distillation: { teachers: string[]; alpha: number };
     };
     expect(res.dlib_architecture).toContain('dlib_face_recognition_resnet_model_v1');
+    // Re-exported from its saved weights with the same options: the same validation probabilities (float rounding);
+    // without --flip-tta: the bare network, whose probabilities differ from the mirror-averaged ones.
+    expect(res.reexport_same_max_diff).toBeLessThan(1e-5);
+    expect(res.reexport_flat_max_diff).toBeGreaterThan(1e-4);
+    expect(res.reexport_flat_tta).toBeNull();
     expect(res.student_distillation.alpha).toBe(0.7);
     expect(res.student_distillation.teachers).toHaveLength(2);
     expect(res.ensemble_weights).toEqual([0.4, 0.6]);
