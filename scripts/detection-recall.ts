@@ -346,7 +346,7 @@ async function chartMode(): Promise<void> {
     }
     BINS.forEach((lo, b) => {
       const hi = b + 1 < BINS.length ? BINS[b + 1] : lo * 1.5;
-      if (b > 0 && n[b] >= 5) values_.push({ plan: `${name} (first pass ${j.settings[k].replace('+v', ', second look ')}; ${j.fp[j.settings[k]]} false positives in ${j.megapixels.toFixed(0)} MP)`, size: Math.sqrt(lo * hi), recall: h[b] / n[b], faces: n[b] });
+      if (b > 0 && n[b] >= 5) values_.push({ plan: `${name} (first pass ${j.settings[k].replace('+v', ', second look ')}; ${j.fp[j.settings[k]]} false positive${j.fp[j.settings[k]] === 1 ? '' : 's'} in ${j.megapixels.toFixed(0)} MP)`, size: Math.sqrt(lo * hi), recall: h[b] / n[b], faces: n[b] });
     });
   }
   const spec = {

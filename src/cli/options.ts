@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_DETECT_OPTIONS } from '../detect/blazeface.js';
 import { DEFAULT_QUALITY_RULE, describeRule, type QualityRule } from '../quality/filter.js';
 
 /** commander parser for a number in [0, 1]. */
@@ -38,7 +39,7 @@ export function parseNonNegativeInt(v: string): number {
  */
 export function addPipelineOptions(cmd: Command, o: { hideModel?: boolean } = {}): Command {
   return cmd
-    .addOption(new Option('--score-threshold <p>', 'minimum face detector confidence, 0..1 (below 0.05 acts as 0.05)').argParser(parseUnit).default(0.75))
+    .addOption(new Option('--score-threshold <p>', 'minimum face detector confidence, 0..1 (below 0.05 acts as 0.05)').argParser(parseUnit).default(DEFAULT_DETECT_OPTIONS.scoreThreshold))
     .addOption(new Option('--min-face <px>', 'smallest face side to search for, in photo pixels (smaller = slower)').argParser(parsePositive).default(32))
     .addOption(new Option('--max-pixels <megapixels>', 'refuse photos larger than this many megapixels').argParser(parsePositive).default(100))
     .addOption(new Option('--model <dir>', 'attribute model folder (attributes.json + ONNX); default: the shipped model').hideHelp(!!o.hideModel))

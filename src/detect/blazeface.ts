@@ -10,18 +10,22 @@ import { halveRgb } from '../image/resample.js';
 import { DEFAULT_PYRAMID, planPyramid, type PyramidLevel, type PyramidOptions, type Tile } from './pyramid.js';
 
 /**
- * Options of the face detector. Defaults are chosen on the shared sample photos and CelebA (see docs/detection.md).
+ * Options of the face detector. The thresholds' defaults (0.7 first pass, 0.6 second look) were chosen with the
+ * pyramid plan on synthetic photos of CelebA-HQ train-split faces (`scripts/detection-recall.ts`, docs/detection.md
+ * "Pyramid plan"), and checked on the shared sample photos' known face counts.
  */
 export interface DetectOptions {
   /**
-   * Minimum detector confidence in [0, 1] for a face to be reported. Default 0.75. Values below
-   * {@link MIN_CANDIDATE_SCORE} (0.05) act as 0.05: lower-scoring anchors are never candidates.
+   * Minimum detector confidence in [0, 1] for a face to be reported (first pass). Default 0.7 (docs/detection.md,
+   * "Pyramid plan"). Values below {@link MIN_CANDIDATE_SCORE} (0.05) act as 0.05: lower-scoring anchors are never
+   * candidates.
    */
   scoreThreshold?: number;
   /**
    * Second look: each face is re-scored by the short-range model on a square crop 1.6x the face box, centred
    * on it; faces scoring below this are dropped. Animal faces and textures that fool the first pass score low
-   * here (measured: the shared cat photo 0.78 → 0.44; human faces 0.82–0.95). 0 disables. Default 0.5.
+   * here (measured: the shared cat photo 0.78 → 0.44; human faces 0.82–0.95). 0 disables. Default 0.6
+   * (docs/detection.md, "Pyramid plan").
    */
   verifyThreshold?: number;
   /** IoU above which detections are merged by weighted non-maximum suppression, in [0, 1]. Default 0.3. */
@@ -40,10 +44,10 @@ export interface DetectOptions {
 
 /** Resolved detector defaults. */
 export const DEFAULT_DETECT_OPTIONS: Required<Omit<DetectOptions, 'pyramid'>> = {
-  scoreThreshold: 0.75,
+  scoreThreshold: 0.7,
   iouThreshold: 0.3,
   minFaceSize: 32,
-  verifyThreshold: 0.5,
+  verifyThreshold: 0.6,
 };
 
 /** Side of the verification crop relative to the face box's longer side. */

@@ -17,6 +17,6 @@ describe('CLI module structure', () => {
     const { addPipelineOptions } = await import('../../src/cli/options.js');
     const cmd = addPipelineOptions(new Command('x')).exitOverride();
     cmd.parse(['node', 'x', '--min-face', '48'], { from: 'node' });
-    expect(cmd.opts()).toEqual({ scoreThreshold: 0.75, minFace: 48, maxPixels: 100, threads: 1 });
+    expect(cmd.opts()).toEqual({ scoreThreshold: 0.7, minFace: 48, maxPixels: 100, threads: 1 });
   });
 });

@@ -31,10 +31,15 @@ describe('detector precision', () => {
 });
 
 /**
- * Keypoints of paired faces may move by at most this fraction of the face box side. Measured on an AVX-512 VNNI EPYC:
- * 0.92% at worst, smallest box IoU 0.991, no attribute decision different (14 faces).
+ * Keypoints of paired faces may move by at most this fraction of the face box side. Measured on an AVX-512 VNNI EPYC
+ * (14 faces): with the pyramid before issue 13 (LEGACY_PYRAMID) 0.92% at worst, smallest box IoU 0.991, 1 attribute
+ * decision different (cameraman No_Beard, 0.003 from its threshold); with the halving plan (DEFAULT_PYRAMID, faces
+ * seen on other levels) 2.06% at worst (cameraman.png, the profile), smallest IoU 0.979, 3 decisions different, each
+ * within 0.011 of its threshold.
  */
-const KEYPOINT_TOLERANCE = 0.02;
+const KEYPOINT_TOLERANCE = 0.03;
+/** At most this many of the 14 x 40 attribute decisions may differ (each only near its threshold, DECISION_MARGIN). */
+const MAX_DECISIONS_DIFFERENT = 4;
 /** Paired boxes overlap at least this much. */
 const MIN_IOU = 0.95;
 
@@ -85,7 +90,7 @@ describeShared('int8 vs float full-range BlazeFace on the shared photos', ['data
     }
     console.log(`int8 vs float on ${faces} shared-photo faces: smallest box IoU ${worstIou.toFixed(3)}, largest keypoint move ${(worstKp * 100).toFixed(2)}% of the box side, ${decisionsDiffer} attribute decisions differ`);
     expect(faces).toBeGreaterThanOrEqual(12);
-    expect(decisionsDiffer).toBeLessThanOrEqual(2);
+    expect(decisionsDiffer).toBeLessThanOrEqual(MAX_DECISIONS_DIFFERENT);
     expect(worstIou).toBeGreaterThanOrEqual(MIN_IOU);
     expect(worstKp).toBeLessThanOrEqual(KEYPOINT_TOLERANCE);
   });

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { createDetector } from '../../src/detect/load-node.js';
 import { decodeImageFile } from '../../src/image/decode.js';
 import { describeShared } from '../helpers/shared.js';
-import { LEGACY_PYRAMID, planPyramid, pyramidPixels, type PyramidLevel, type PyramidOptions } from '../../src/detect/pyramid.js';
+import { DEFAULT_PYRAMID, LEGACY_PYRAMID, planPyramid, pyramidPixels, type PyramidLevel, type PyramidOptions } from '../../src/detect/pyramid.js';
 
-/** The halving plan measured in docs/detection.md: finest level at 24 model px, halvings, even tiles of <= 1024 px. */
+/** The halving plan measured in docs/detection.md (the default since issue 13): finest level at 24 model px, halvings, even tiles of <= 1024 px. */
 const HALVING: Partial<PyramidOptions> = { anchor: 'fine', floor: 24, spacing: 2, wholeLevelMax: 1024, tiling: 'even', tileSize: 1024 };
 
 /** Level sizes, tiles as "WxH@x,y", maxFace and source, for compact comparison. */
@@ -45,6 +45,17 @@ describe('planPyramid: the plan before issue 13 (LEGACY_PYRAMID)', () => {
 });
 
 describe('planPyramid: a halving plan (finest level at 24 model px for --min-face, halvings down to 256 px)', () => {
+  it('is the default plan: DEFAULT_PYRAMID is HALVING over LEGACY_PYRAMID, and planPyramid without options plans it', () => {
+    expect(DEFAULT_PYRAMID).toEqual({ ...LEGACY_PYRAMID, ...HALVING });
+    // HALVING differs from LEGACY_PYRAMID in anchor, tiling and tileSize only.
+    expect(Object.keys(HALVING).filter((k) => HALVING[k as keyof PyramidOptions] !== LEGACY_PYRAMID[k as keyof PyramidOptions]).sort()).toEqual(['anchor', 'tileSize', 'tiling']);
+    for (const [w, h] of [[640, 480], [1024, 768], [1600, 1200], [2400, 1800]]) expect(planPyramid(w, h, 32)).toEqual(planPyramid(w, h, 32, HALVING));
+    // 1024x768: 768x576 (0.75) from the photo, halvings 384x288 and 192x144 (windows 768x576, 384x288, 192x160):
+    // 442,368 + 110,592 + 30,720 = 583,680 model pixels, against 688,128 for LEGACY_PYRAMID (768x576, 512x384, 256x192).
+    expect(pyramidPixels(planPyramid(1024, 768, 32))).toBe(583_680);
+    expect(pyramidPixels(planPyramid(1024, 768, 32, LEGACY_PYRAMID))).toBe(688_128);
+  });
+
   it('legacy levels with even tiles: 1800x1350 in 2x2 tiles of 960x736 instead of 3x2 of 768x768', () => {
     // x: n = ceil((1800-96)/928) = 2, side ceil((1800+96)/2/32)*32 = 960; y: n = ceil((1350-96)/928) = 2,
     // side ceil((1350+96)/2/32)*32 = 736. Starts 0 and 1800-960 = 840; 0 and 1350-736 = 614.

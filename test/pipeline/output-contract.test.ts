@@ -91,7 +91,7 @@ describe('tag output contract (needs dist/)', () => {
         model_sha256: sha16(join(repoRoot, 'models/celeba-attributes/attributes.onnx')),
         thresholds_sha256: sha16(join(repoRoot, 'models/celeba-attributes/attributes.json')),
         detector_sha256: expect.stringMatching(/^[0-9a-f]{16}$/),
-        settings: { score_threshold: 0.75, min_face: 40, max_pixels: 100, verify_threshold: 0.5, iou_threshold: 0.3, quality_rule: null },
+        settings: { score_threshold: 0.7, min_face: 40, max_pixels: 100, verify_threshold: 0.6, iou_threshold: 0.3, quality_rule: null },
         cwd: root,
       });
     }
@@ -125,7 +125,7 @@ describe('tag output contract (needs dist/)', () => {
     const before = readFileSync(out, 'utf8');
     const r = run(['tag', example, join(root, 'work/photos/p1.jpg'), '--out', out, '--resume', '--score-threshold', '0.3', '--min-face', '200']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/made with other settings or another model than this run \(--score-threshold 0\.75 in the file, --score-threshold 0\.3 now; --min-face 32 in the file, --min-face 200 now\)/);
+    expect(r.stderr).toMatch(/made with other settings or another model than this run \(--score-threshold 0\.7 in the file, --score-threshold 0\.3 now; --min-face 32 in the file, --min-face 200 now\)/);
     expect(readFileSync(out, 'utf8')).toBe(before);
     writeFileSync(join(root, 'old.jsonl'), '{"path":"a.jpg","width":1,"height":1,"faces":[],"error":null}\n');
     const old = run(['tag', example, '--out', join(root, 'old.jsonl'), '--resume']);
@@ -140,7 +140,7 @@ describe('tag output contract (needs dist/)', () => {
     expect(header.slice(11, 23)).toEqual(LANDMARK_NAMES.flatMap((k) => [`${k}_x`, `${k}_y`]));
     expect(header.slice(11, 13)).toEqual(['right_eye_x', 'right_eye_y']);
     expect(header.slice(-11)).toEqual(['facetally_version', 'model', 'model_sha256', 'thresholds_sha256', 'detector_sha256', 'score_threshold', 'min_face', 'max_pixels', 'verify_threshold', 'iou_threshold', 'quality_rule']);
-    expect(row.slice(-6)).toEqual(['0.75', '32', '100', '0.5', '0.3', '']);
+    expect(row.slice(-6)).toEqual(['0.7', '32', '100', '0.6', '0.3', '']);
     mkdirSync(join(root, 'empty'), { recursive: true });
     const none = run(['tag', join(root, 'empty')]);
     expect(none.stderr).toMatch(/no photos found in .*empty \(looked for \.jpg /);
