@@ -74,15 +74,15 @@ export const MAX_CANDIDATES = 5000;
 
 /**
  * MediaPipe BlazeFace (Bazarevsky et al., "BlazeFace: Sub-millisecond Neural Face Detection on Mobile GPUs",
- * 2019) over an image pyramid of overlapping tiles, so that small faces in large photos are found:
- * level 0 is the whole photo letterboxed into the model input; each finer level doubles the resolution,
- * down to the level where a `minFaceSize` face is about 24 model pixels. The full-range model is fully
- * convolutional; run as the size-free copy in `models/blazeface/` (`back` must accept any H x W in multiples of
- * 32), a level of up to 1024 px a side is one model call on the whole level (no tile edges, no overlap), and a
- * larger level is cut into 768 px tiles that overlap by 96 px. A `back` model with a fixed 256x256 input (the npm
- * package's file) still works: pass `{ fixedBackInput: true }` and every level is cut into 256 px tiles. The
- * short-range model additionally runs on the whole photo for close-up faces, and gives every merged face a second
- * look (see `verifyThreshold`).
+ * 2019) over an image pyramid, so that small faces in large photos are found. The plan is {@link planPyramid}'s
+ * with {@link DEFAULT_PYRAMID} (docs/detection.md): the finest level is where a `minFaceSize` face is 24 model
+ * pixels, each coarser level a 2x2 halving of the previous one, down to a longer side of at most 256 px. The
+ * full-range model is fully convolutional; run as the size-free copy in `models/blazeface/` (`back` must accept any
+ * H x W in multiples of 32), a level of up to 1024 px a side is one model call on the whole level (no tile edges, no
+ * overlap), and a larger level is cut into equal tiles of at most 1024 px that overlap by at least 96 px. A `back`
+ * model with a fixed 256x256 input (the npm package's file) still works: pass `{ fixedBackInput: true }` and every
+ * level is cut into 256 px tiles. The short-range model additionally runs on the whole photo for close-up faces, and
+ * gives every merged face a second look (see `verifyThreshold`).
  * Detections of all tiles are mapped back to photo pixels and merged by weighted non-maximum suppression.
  */
 export class BlazeFaceDetector {

@@ -148,7 +148,7 @@ export function provenanceCsvCells(p: Provenance): SettingValue[] {
   return [p.facetally, p.model, p.model_sha256, p.thresholds_sha256, p.detector_sha256, ...RESULT_SETTINGS.map((s) => p.settings[s.key] ?? null)];
 }
 
-/** A one-line human summary, e.g. `facetally 0.1.0, model celeba-attributes (3f2a…), --score-threshold 0.75, --min-face 32, …`. */
+/** A one-line human summary, e.g. `facetally 0.1.0, model celeba-attributes (3f2a…), --score-threshold 0.7, --min-face 32, …`. */
 export function formatProvenance(p: Provenance): string {
   const settings = Object.entries(p.settings).map(([k, v]) => describeSetting(k, v));
   return `facetally ${p.facetally}, model ${p.model} (onnx ${p.model_sha256}, thresholds ${p.thresholds_sha256}), detector ${p.detector_sha256}, ${settings.join(', ')}`;
