@@ -207,19 +207,20 @@ export class BlazeFaceDetector {
     let looks = 0;
     for (const context of UPRIGHT_CONTEXTS) {
       const s = (Math.max(face.box.width, face.box.height) * context) / FRONT_SIZE;
+      const a = s * Math.cos(theta), b = s * Math.sin(theta);
+      // warpSimilarity maps output pixel centres (integer coordinates) by a similarity and a mirror is not one,
+      // so the mirrored look is the upright crop with its rows reversed (continuous x ↔ 128 − x): one warp per
+      // context serves both looks (the warp is the larger part of a look's JavaScript time).
+      const corner: Point = [a * (0.5 - c) - b * (0.5 - c) + cx, b * (0.5 - c) + a * (0.5 - c) + cy];
+      const upright = warpSimilarity(image, { a, b, tx: corner[0] - 0.5, ty: corner[1] - 0.5 }, FRONT_SIZE, FRONT_SIZE);
       for (const mirrored of [false, true]) {
         // Crop coordinates (continuous, as the detector's) → photo: (mirror,) rotate and scale about the crop centre.
         const m = mirrored ? -1 : 1;
-        const a = s * Math.cos(theta), b = s * Math.sin(theta);
         const toPhoto = ([x, y]: Point): Point => {
           const u = m * (x - c), v = y - c;
           return [a * u - b * v + cx, b * u + a * v + cy];
         };
-        // warpSimilarity maps output pixel centres (integer coordinates) by a similarity and a mirror is not one,
-        // so the mirrored look is the upright crop with its rows reversed (continuous x ↔ 128 − x).
-        const corner: Point = [a * (0.5 - c) - b * (0.5 - c) + cx, b * (0.5 - c) + a * (0.5 - c) + cy];
-        let crop = warpSimilarity(image, { a, b, tx: corner[0] - 0.5, ty: corner[1] - 0.5 }, FRONT_SIZE, FRONT_SIZE);
-        if (mirrored) crop = flipRows(crop);
+        const crop = mirrored ? flipRows(upright) : upright;
         const dets = await this.runTile(this.front, FRONT_SIZE, crop, { x0: 0, y0: 0, width: FRONT_SIZE, height: FRONT_SIZE }, 0.01);
         let best: Detection | null = null;
         for (const d of dets) {
