@@ -17,6 +17,8 @@ export interface FaceRow {
   quality?: FaceQuality;
   /** 40 characters, '1' where the attribute's decision matches the label (CelebA order). */
   correct?: string;
+  /** The model, detector and settings that made this row (absent in rows written before it was recorded). */
+  measuredWith?: string;
 }
 
 const K = CELEBA_ATTRIBUTES.length;
@@ -210,6 +212,9 @@ export function summarise(choose: FaceRow[], check: FaceRow[] | null, command: s
   };
   const L: string[] = [];
   L.push(`Made by \`${command.startsWith('report') ? `npx tsx scripts/quality-accuracy.ts ${command}` : command}\` from the runs described in the script's header (hq-val: \`run --set hq-val --limit 120 --reference-extra 300\`; celeba-test: \`run --set celeba-test --limit 60\`; nice'd, single thread, on the shared 2-core machine).`);
+  L.push('');
+  const made = [...new Set([...choose, ...(check ?? [])].map((r) => r.measuredWith ?? '(not recorded)'))];
+  L.push(`Measured with: ${made.join('; ')}${made.length > 1 ? ' (**the rows come from more than one model or setting**)' : ''}.`);
   L.push('');
   L.push(`Reference (undegraded) mean accuracy over the 40 attributes: CelebA-HQ validation ${pct(a.referenceAccuracy, 2)}% (${a.images} faces)${b ? `, CelebA test ${pct(b.referenceAccuracy, 2)}% (${b.images} faces)` : ''}. Faces are each image's central detected face; accuracy is over detected faces, detection recall is given separately; "Δ" is the mean change in accuracy of the same faces against their undegraded version, in points.`);
   L.push('');

@@ -33,6 +33,7 @@ import { CELEBA_ATTRIBUTES } from '../src/attributes/names.js';
 import { readLabelFile, readSplitFile } from '../src/eval/celeba.js';
 import { centralFace } from '../src/eval/run.js';
 import type { RgbImage } from '../src/image/decode.js';
+import { runProvenance } from '../src/pipeline/provenance.js';
 import { Tagger } from '../src/pipeline/tag.js';
 import { chartSpecs, summarise, type FaceRow } from './quality-accuracy-report.js';
 
@@ -116,6 +117,9 @@ async function run(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   const sink = createWriteStream(out);
   const tagger = await Tagger.create({ minFaceSize: 16, threads: 1 });
+  // What measured these rows, on every row (the report names it, so a card section says which model it describes).
+  const prov = await runProvenance({ minFaceSize: 16 });
+  const measuredWith = `model ${prov.model} ${prov.model_sha256} (thresholds ${prov.thresholds_sha256}), detector ${prov.detector_sha256} at score ${prov.settings.score_threshold} / verify ${prov.settings.verify_threshold}, facetally ${prov.facetally}`;
   const t0 = Date.now();
   let runs = 0;
   for (let n = 0; n < files.length; n++) {
@@ -132,7 +136,7 @@ async function run(): Promise<void> {
       const f = centralFace(faces, img.width, img.height);
       if (s.kind === 'none') eyeDistance = f?.quality?.eye_distance ?? 0;
       if (s.kind !== 'none' && !eyeDistance) break; // no reference face: the degradations cannot be scaled to it
-      const rec: FaceRow = { set, file, kind: s.kind, level: s.level, detected: !!f };
+      const rec: FaceRow = { set, file, kind: s.kind, level: s.level, detected: !!f, measuredWith };
       if (f) {
         rec.score = f.score;
         rec.pose = f.pose;
