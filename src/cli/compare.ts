@@ -47,6 +47,14 @@ function parseSeed(v: string): number {
   return n;
 }
 
+/** Options (commander key, flag) that only act while photos are tagged, so not with `--results`. */
+const IGNORED_WITH_RESULTS: readonly (readonly [string, string])[] = [
+  ['scoreThreshold', '--score-threshold'],
+  ['minFace', '--min-face'],
+  ['maxPixels', '--max-pixels'],
+  ['threads', '--threads'],
+];
+
 /** Add `facetally compare` to the program. Argument parsing only; the work is in report/run-compare. */
 export function registerCompareCommand(program: Command): void {
   const cmd = program
@@ -118,6 +126,13 @@ Examples:
   addPipelineOptions(cmd).action(async (folders: string[], opts: CompareCliOptions) => {
     const quality = resolveQualityRule(opts);
     const log = opts.quiet ? undefined : (m: string) => process.stderr.write(`facetally compare: ${m}\n`);
+    if (opts.results) {
+      // The records of --results were detected and tagged already: detection options given now change nothing.
+      const given = IGNORED_WITH_RESULTS.filter(([key]) => cmd.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
+      if (given.length) {
+        process.stderr.write(`facetally compare: warning: ${given.join(', ')} ignored with --results: its records were made by \`tag\` with the settings in their provenance (shown in the report); tag again to change them, or use --min-score and the quality filters to leave faces out\n`);
+      }
+    }
     const sidecar = opts.correction ? resolve(opts.model ?? DEFAULT_MODEL_DIR, 'attributes.json') : null;
     try {
       const outcome = await runCompare({

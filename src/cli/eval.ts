@@ -60,9 +60,9 @@ Exit codes: 0 done; 2 some images could not be read (each counts as a missed fac
     let progress: ReturnType<typeof createProgress> | undefined;
     const report = await runEval(src, {
       ...toTagOptions(opts),
-      onImage: (i, n) => {
+      onImage: (i, n, image) => {
         progress ??= createProgress('eval', n, opts.quiet);
-        progress.tick({});
+        progress.tick(image);
       },
     });
     progress?.stop();

@@ -98,8 +98,10 @@ export async function loadEvalSet(src: EvalSource): Promise<LabelTable> {
 /**
  * Run the full pipeline (decode → detect → align → attributes, exactly as `tag`) on every image of an
  * evaluation set and score the decisions against the labels; subgroups by the true Male and Young labels.
+ * `onImage` is called after each image with its 1-based index, the image count, and its face count and whether it
+ * could not be read (for a progress bar).
  */
-export async function runEval(src: EvalSource, options: TagOptions & { replicates?: number; onImage?: (i: number, n: number) => void } = {}): Promise<EvalReport> {
+export async function runEval(src: EvalSource, options: TagOptions & { replicates?: number; onImage?: (i: number, n: number, image: { faces: number; error: boolean }) => void } = {}): Promise<EvalReport> {
   const t0 = Date.now();
   const table = await loadEvalSet(src);
   const n = table.files.length;
@@ -126,7 +128,7 @@ export async function runEval(src: EvalSource, options: TagOptions & { replicate
         });
         found.push(i);
       }
-      options.onImage?.(i + 1, n);
+      options.onImage?.(i + 1, n, { faces: rec.faces.length, error: rec.error !== null && rec.error !== undefined });
     }
   } finally {
     await tagger.close();

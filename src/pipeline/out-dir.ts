@@ -3,8 +3,8 @@
  * plain reason (not a raw errno after minutes of tagging).
  */
 
-import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /** Why a folder cannot be used for output, as a plain reason; null when it can. Creates the folder when missing. */
 export function outputFolderProblem(dir: string): string | null {
@@ -16,7 +16,7 @@ export function outputFolderProblem(dir: string): string | null {
   }
   if (st && !st.isDirectory()) return `${dir} is a file; give a folder`;
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   } catch (err) {
     return `cannot create the folder ${dir}: ${plainErrno(err)}`;
   }
@@ -30,6 +30,27 @@ export function outputFolderProblem(dir: string): string | null {
     return `cannot write into the folder ${dir}: ${plainErrno(err)}`;
   }
   return null;
+}
+
+/**
+ * `mkdir -p`: create `dir` and its missing parents, one at a time. Not `mkdirSync(dir, { recursive: true })`, which
+ * in Node 20 loops forever at full CPU where a parent refuses new entries with ENOENT (e.g. `/proc/x`: the kernel's
+ * process folder exists but no folder can be made in it).
+ * @throws the fs error (ENOENT, EACCES, ENOTDIR, ...) of the first folder that cannot be made.
+ */
+export function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(m).isDirectory()) throw err;
+    }
+  }
 }
 
 /**
@@ -60,6 +81,7 @@ export function plainErrno(err: unknown): string {
     EROFS: 'the file system is read-only',
     ENOSPC: 'no space left on the device',
     ENOTDIR: 'a part of the path is a file, not a folder',
+    ENOENT: 'no folder can be made there',
     EEXIST: 'a file of that name is in the way',
   };
   return (code && plain[code]) ?? (err as Error)?.message ?? String(err);

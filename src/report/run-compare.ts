@@ -154,6 +154,14 @@ export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcom
       if (lost) log(`quality rule: group "${g}" lost ${lost} face(s) (${Object.entries(summary.qualityExcludedBy[g] ?? {}).map(([f, n]) => `${f} ${n}`).join(', ')})`);
     }
   }
+  const copies = identicalCopies(assigned);
+  if (copies.copies > 0) {
+    (o.warn ?? log)(
+      `warning: ${copies.copies} photo(s) are byte-identical copies of another photo in the comparison (e.g. ${copies.example}), ` +
+        `each counted again` + (copies.acrossGroups.length ? `; the same photo is in groups ${copies.acrossGroups.map(([a, b]) => `"${a}" and "${b}"`).join(', ')}` : '') +
+        ' (`facetally tag` lists them in duplicate_of)',
+    );
+  }
   // A group without faces makes every comparison with it empty: worth a warning even when progress is quiet.
   for (const g of groups) if ((summary.faces[g] ?? 0) === 0) (o.warn ?? log)(`warning: group "${g}" has no faces (${summary.photos[g] ?? 0} photos)`);
   log(`comparing ${faces.length} faces in ${groups.length} groups`);
@@ -272,4 +280,32 @@ export function collectProvenance(photos: readonly PhotoResult[]): { provenances
     if (!seen.has(key)) seen.set(key, rest);
   }
   return { provenances: [...seen.values()], recordsWithout };
+}
+
+/**
+ * Byte-identical photos among the compared ones (same `sha256`; records without one are skipped): how many are
+ * copies of an earlier one, one example "copy = original", and the pairs of groups that share a photo. Copies are
+ * kept (a user may mean them), but counting a photo twice narrows every interval, so `compare` warns.
+ */
+export function identicalCopies(assigned: readonly { photo: { path: string; sha256?: string | null }; assignment: { group: string } }[]): {
+  copies: number;
+  example: string | null;
+  acrossGroups: [string, string][];
+} {
+  const first = new Map<string, { path: string; group: string }>();
+  const pairs = new Set<string>();
+  let copies = 0;
+  let example: string | null = null;
+  for (const { photo, assignment } of assigned) {
+    if (!photo.sha256) continue;
+    const seen = first.get(photo.sha256);
+    if (!seen) {
+      first.set(photo.sha256, { path: photo.path, group: assignment.group });
+      continue;
+    }
+    copies++;
+    example ??= `${photo.path} = ${seen.path}`;
+    if (seen.group !== assignment.group) pairs.add(JSON.stringify([seen.group, assignment.group].sort()));
+  }
+  return { copies, example, acrossGroups: [...pairs].map((k) => JSON.parse(k) as [string, string]) };
 }

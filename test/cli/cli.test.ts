@@ -164,8 +164,11 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     expect(c.stderr).toMatch(/1 face left out by the quality rule/);
     // compare: the face is left out of group A and counted under its filter.
     writeFileSync(join(dir, 'groups.csv'), `path,group\n${join(examples, 'astronaut.png')},A\n${join(examples, 'grace_hopper.jpg')},B\n`);
-    const cmp = run(['compare', '--results', tags, '--manifest', join(dir, 'groups.csv'), '--out', join(dir, 'cmp'), '--min-eye-distance', '60', '--bootstrap', '200', '--no-png']);
+    // --min-face only acts while tagging: with --results it is said to be ignored (and changes nothing below).
+    const cmp = run(['compare', '--results', tags, '--manifest', join(dir, 'groups.csv'), '--out', join(dir, 'cmp'), '--min-eye-distance', '60', '--min-face', '200', '--bootstrap', '200', '--no-png']);
     expect(cmp.code, cmp.stderr).toBe(0);
+    expect(cmp.stderr).toMatch(/warning: --min-face ignored with --results/);
+    expect(cmp.stderr).not.toMatch(/--score-threshold.*ignored/);
     expect(cmp.stderr).toMatch(/quality rule: group "A" lost 1 face\(s\) \(min-eye-distance 1\)/);
     const doc = JSON.parse(readFileSync(join(dir, 'cmp', 'compare.json'), 'utf8'));
     expect(doc.context.summary.qualityExcludedBy).toEqual({ A: { 'min-eye-distance': 1 } });

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseCsv, UsageError } from '../../src/analysis/inputs.js';
 import { CSV_COLUMNS } from '../../src/report/tables.js';
-import { runCompare } from '../../src/report/run-compare.js';
+import { identicalCopies, runCompare } from '../../src/report/run-compare.js';
 import type { PhotoResult } from '../../src/types.js';
 import { syntheticResults, syntheticSidecar } from './fixtures.js';
 
@@ -249,5 +249,24 @@ describe('compare --results shows the provenance of the records', () => {
     expect(html).toMatch(/Results made with: <b>The results mix 2 different settings or models<\/b>/);
     expect(html).toContain('<li>facetally 9.9.9, model celeba-attributes (onnx aaaaaaaaaaaaaaaa, thresholds bbbbbbbbbbbbbbbb), detector cccccccccccccccc, score_threshold 0.75, min_face 200, max_pixels 100</li>');
     expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')).context.resultsProvenance.provenances).toHaveLength(2);
+  });
+});
+
+describe('identicalCopies: byte-identical photos among the compared ones', () => {
+  const rec = (path: string, sha256: string | null, group: string) => ({ photo: { path, sha256 }, assignment: { group } });
+  it('counts copies after the first, names one, and lists the group pairs that share a photo', () => {
+    const r = identicalCopies([
+      rec('a/1.jpg', 'h1', 'A'),
+      rec('a/2.jpg', 'h2', 'A'),
+      rec('b/1.jpg', 'h1', 'B'), // same as a/1.jpg, other group
+      rec('b/1b.jpg', 'h1', 'B'), // a third copy
+      rec('a/2b.jpg', 'h2', 'A'), // same group
+      rec('c/x.jpg', null, 'C'), // no hash (e.g. an unreadable photo): skipped
+      rec('c/y.jpg', null, 'C'),
+    ]);
+    expect(r).toEqual({ copies: 3, example: 'b/1.jpg = a/1.jpg', acrossGroups: [['A', 'B']] });
+  });
+  it('no copies: zero and no example', () => {
+    expect(identicalCopies([rec('a', 'h1', 'A'), rec('b', 'h2', 'B')])).toEqual({ copies: 0, example: null, acrossGroups: [] });
   });
 });
