@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { evalCsv, evalMarkdown } from '../eval/format.js';
@@ -47,7 +48,13 @@ Exit codes: 0 done; 2 some images could not be read (each counts as a missed fac
 1 bad usage or unreadable label files.`);
   addPipelineOptions(cmd).action(async (opts: EvalCliOptions) => {
     let src: EvalSource;
-    if (opts.celeba) src = celebaSource(opts.celeba, opts.split);
+    if (opts.celeba) {
+      // A missing or wrong folder is named as such, not as the first file that could not be opened in it.
+      if (!existsSync(opts.celeba) || !statSync(opts.celeba).isDirectory()) {
+        throw new InvalidArgumentError(`--celeba ${opts.celeba}: no such folder (give the CelebA folder holding img_align_celeba/, list_attr_celeba.txt and list_eval_partition.txt)`);
+      }
+      src = celebaSource(opts.celeba, opts.split);
+    }
     else if (opts.labels && opts.images) {
       // A --split without a split file would be silently ignored (every labelled image evaluated): refuse it.
       if (!opts.splitFile && cmd.getOptionValueSource('split') === 'cli') {

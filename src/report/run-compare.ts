@@ -4,7 +4,7 @@
  * charts/*.svg + *.png into the output folder.
  */
 
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareGroups, type CompareResult } from '../analysis/compare.js';
 import { readManifest, toObservations, UsageError, type Assignment, type SecondFactor } from '../analysis/inputs.js';
@@ -77,15 +77,33 @@ export interface RunCompareOutcome {
 }
 
 /**
- * Run the comparison and write its outputs.
+ * Run the comparison and write its outputs. When it fails, an `--out` folder that this run created and left empty
+ * is removed again (a refused run leaves nothing behind); a folder that existed, or holds anything, is kept.
  * @throws UsageError for bad usage (exit code 1 in the CLI); other errors are fatal too
  */
 export async function runCompare(o: RunCompareOptions): Promise<RunCompareOutcome> {
+  const existed = existsSync(o.out);
+  try {
+    return await compareAndWrite(o);
+  } catch (err) {
+    if (!existed) {
+      try {
+        if (readdirSync(o.out).length === 0) rmdirSync(o.out);
+      } catch {
+        // never created, or not removable: nothing to tidy
+      }
+    }
+    throw err;
+  }
+}
+
+async function compareAndWrite(o: RunCompareOptions): Promise<RunCompareOutcome> {
   const log = o.log ?? (() => {});
   const minScore = o.minScore ?? 0;
   if (o.by && o.splitByAttribute) throw new UsageError('use either --by or --split-by-attribute, not both');
   if (o.splitByAttribute && !(CELEBA_ATTRIBUTES as readonly string[]).includes(o.splitByAttribute)) {
-    throw new UsageError(`--split-by-attribute: expected one of the 40 CelebA attributes (e.g. Male) but received "${o.splitByAttribute}"`);
+    const near = CELEBA_ATTRIBUTES.find((a) => a.toLowerCase().replace(/[^a-z0-9]/g, '') === o.splitByAttribute!.toLowerCase().replace(/[^a-z0-9]/g, ''));
+    throw new UsageError(`--split-by-attribute: expected one of the 40 CelebA attributes (e.g. Male) but received "${o.splitByAttribute}"${near ? `; did you mean ${near}?` : ''}`);
   }
   if (o.by && !o.manifest) throw new UsageError('--by needs --manifest (the column comes from the manifest)');
   if (o.manifest && o.folders.length) throw new UsageError('give either folders or --manifest, not both');

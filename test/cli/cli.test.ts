@@ -35,6 +35,9 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     const r2 = run(['tag', example, '--score-threshold', '3']);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(/expected a number in \[0, 1\]/);
+    const r3 = run(['eval', '--celeba', join(tmpdir(), 'facetally-no-such-celeba')]);
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toMatch(/--celeba \S+facetally-no-such-celeba: no such folder/);
   });
 
   it('tag writes one JSON record per photo and exit 2 when a photo is unreadable', () => {

@@ -104,6 +104,7 @@ describe('runCompare', () => {
     for (const g of ['1990s', '2000s']) mkdirSync(join(dir, 'photos', g), { recursive: true });
     await expect(runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/nope')], out: join(dir, 'out4'), sidecar: null, png: false, tagger })).rejects.toThrow(/photos\/nope: folder not found/);
     expect(seen).toEqual([]); // refused before tagging anything
+    expect(existsSync(join(dir, 'out4'))).toBe(false); // and the --out folder it made for the report is gone again
     const b = await runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/2000s')], out: join(dir, 'out3'), sidecar: null, png: false, tagger });
     expect(seen).toEqual([[join(dir, 'photos/1990s')], [join(dir, 'photos/2000s')]]);
     expect(b.exitCode).toBe(2); // broken.jpg is in 2000s
@@ -114,6 +115,10 @@ describe('runCompare', () => {
     mkdirSync(join(dir, 'photos', 'empty'));
     await expect(runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/empty')], out: join(dir, 'out5'), sidecar: null, png: false, tagger }))
       .rejects.toThrow(/photos\/empty: no photos found in this folder \(group "empty"\)/);
+    expect(existsSync(join(dir, 'out5'))).toBe(false);
+    mkdirSync(join(dir, 'kept')); // a folder that was there before the run stays
+    await expect(runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/empty')], out: join(dir, 'kept'), sidecar: null, png: false, tagger })).rejects.toThrow(/no photos found/);
+    expect(existsSync(join(dir, 'kept'))).toBe(true);
     writeFileSync(join(dir, 'a-file'), 'x');
     const before = seen.length;
     await expect(runCompare({ folders: [join(dir, 'photos/1990s'), join(dir, 'photos/2000s')], out: join(dir, 'a-file'), sidecar: null, png: false, tagger }))
@@ -191,7 +196,8 @@ describe('runCompare', () => {
     await expect(runCompare({ ...base, folders: [join(dir, 'photos/1990s')] })).rejects.toThrow(/at least two folders/);
     await expect(runCompare({ ...base, folders: [], manifest: join(dir, 'groups.csv'), results: join(dir, 'tags.jsonl'), by: 'decade' })).rejects.toThrow(/no such column/);
     await expect(runCompare({ ...base, folders: ['a', 'b'], by: 'gender' })).rejects.toThrow(UsageError);
-    await expect(runCompare({ ...base, folders: ['a', 'b'], splitByAttribute: 'Mail' })).rejects.toThrow(/40 CelebA attributes/);
+    await expect(runCompare({ ...base, folders: ['a', 'b'], splitByAttribute: 'Mail' })).rejects.toThrow(/40 CelebA attributes \(e\.g\. Male\) but received "Mail"$/);
+    await expect(runCompare({ ...base, folders: ['a', 'b'], splitByAttribute: 'wearing-hat' })).rejects.toThrow(/received "wearing-hat"; did you mean Wearing_Hat\?$/);
     await expect(runCompare({ ...base, folders: ['a', 'b'] })).rejects.toThrow(/--results/);
     await expect(runCompare({ ...base, folders: ['a', 'b'], results: join(dir, 'tags.jsonl') })).rejects.toThrow(/no photo/);
     await expect(runCompare({ out: join(dir, 'x'), folders: ['a', 'b'], sidecar: join(dir, 'none.json'), sidecarExplicit: true })).rejects.toThrow(/sidecar not found/);
