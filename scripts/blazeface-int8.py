@@ -200,6 +200,20 @@ def quantise(m: onnx.ModelProto, ranges: dict[str, list[float]], weight_bits: in
         qnodes.append(helper.make_node("DequantizeLinear", [q, sn, zn], [dq], name=f"{t}__DQ"))
         renamed[t] = dq
     wnodes: list[onnx.NodeProto] = []
+
+    def dequantized(n: onnx.NodeProto, k: int, q: np.ndarray, scale: np.ndarray) -> None:
+        """Replace input k of node n (a constant) by a per-output-channel DequantizeLinear of `q` x `scale`
+        (zero point 0, of q's integer type)."""
+        name = n.input[k]
+        new_inits.extend([
+            numpy_helper.from_array(q, f"{name}__q"),
+            numpy_helper.from_array(scale.astype(np.float32), f"{name}__scale"),
+            numpy_helper.from_array(np.zeros(len(scale), q.dtype), f"{name}__zp"),
+        ])
+        wnodes.append(helper.make_node("DequantizeLinear", [f"{name}__q", f"{name}__scale", f"{name}__zp"], [f"{name}__dq"],
+                                       name=f"{name}__DQ", axis=0))
+        n.input[k] = f"{name}__dq"
+
     for n in convs:
         w = numpy_helper.to_array(inits[n.input[1]]).astype(np.float64)
         depthwise = attr(n, "group", 1) == w.shape[0] and w.shape[1] == 1
@@ -207,27 +221,11 @@ def quantise(m: onnx.ModelProto, ranges: dict[str, list[float]], weight_bits: in
         wmax = np.abs(w).reshape(w.shape[0], -1).max(axis=1)
         ws = np.where(wmax > 0, wmax / qmax, 1.0)
         wq = np.clip(np.round(w / ws[:, None, None, None]), -qmax, qmax).astype(np.int8)
-        base = n.input[1]
-        new_inits += [
-            numpy_helper.from_array(wq, f"{base}__q"),
-            numpy_helper.from_array(ws.astype(np.float32), f"{base}__scale"),
-            numpy_helper.from_array(np.zeros(len(ws), np.int8), f"{base}__zp"),
-        ]
-        wnodes.append(helper.make_node("DequantizeLinear", [f"{base}__q", f"{base}__scale", f"{base}__zp"], [f"{base}__dq"], name=f"{base}__DQ", axis=0))
-        n.input[1] = f"{base}__dq"
+        dequantized(n, 1, wq, ws)
         if len(n.input) > 2 and n.input[2]:
             b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
-            in_scale = params[n.input[0]][0]
-            bs = in_scale * ws
-            bq = np.round(b / bs).astype(np.int32)
-            bb = n.input[2]
-            new_inits += [
-                numpy_helper.from_array(bq, f"{bb}__q"),
-                numpy_helper.from_array(bs.astype(np.float32), f"{bb}__scale"),
-                numpy_helper.from_array(np.zeros(len(bs), np.int32), f"{bb}__zp"),
-            ]
-            wnodes.append(helper.make_node("DequantizeLinear", [f"{bb}__q", f"{bb}__scale", f"{bb}__zp"], [f"{bb}__dq"], name=f"{bb}__DQ", axis=0))
-            n.input[2] = f"{bb}__dq"
+            bs = params[n.input[0]][0] * ws  # bias scale = input scale x weight scale
+            dequantized(n, 2, np.round(b / bs).astype(np.int32), bs)
     # Every consumer of a quantised tensor reads its dequantised copy (the QuantizeLinear reads the original).
     qnames = {q.name for q in qnodes}
     for n in g.node:
