@@ -22,6 +22,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
 import { CELEBA_ATTRIBUTES } from '../src/attributes/names.js';
 import { IMAGE_EXTENSIONS } from '../src/pipeline/files.js';
 import { Tagger } from '../src/pipeline/tag.js';
@@ -74,26 +75,16 @@ Exit codes: 0 done; 1 bad usage, a model that cannot be read or loaded, or no ph
 interface Args { a: string; b: string; aLabel?: string; bLabel?: string; photos: string; out?: string }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { a: `git:${V3_REV}`, b: join(repoRoot, 'models', 'celeba-attributes'), photos: join(shared, 'data', 'photos') };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new UsageError(`${k} needs a value`);
-      return x;
-    };
-    if (k === '--help' || k === '-h') {
-      console.log(HELP);
-      process.exit(0);
-    } else if (k === '--a') a.a = v();
-    else if (k === '--b') a.b = v();
-    else if (k === '--a-label') a.aLabel = v();
-    else if (k === '--b-label') a.bLabel = v();
-    else if (k === '--photos') a.photos = resolve(v());
-    else if (k === '--out') a.out = resolve(v());
-    else throw new UsageError(`unknown option ${k} (see --help)`);
-  }
-  return a;
+  const cmd = new Command('compare-models')
+    .option('--a <model>', 'model A: a folder or git:REV', `git:${V3_REV}`)
+    .option('--b <model>', 'model B: a folder or git:REV', join(repoRoot, 'models', 'celeba-attributes'))
+    .option('--a-label <s>', "model A's column label")
+    .option('--b-label <s>', "model B's column label")
+    .option('--photos <dir>', 'photo folder with expected.json', join(shared, 'data', 'photos'))
+    .option('--out <file.md>', 'write the Markdown here (replaced) instead of stdout');
+  cmd.helpInformation = () => `${HELP}\n`;
+  const o = cmd.parse(argv, { from: 'user' }).opts<Args>();
+  return { ...o, photos: resolve(o.photos), out: o.out === undefined ? undefined : resolve(o.out) };
 }
 
 class UsageError extends Error {}

@@ -26,6 +26,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
 import { build } from 'esbuild';
 import { decodeImageFile } from '../src/image/decode.js';
 import { startServer } from '../src/server/serve.js';
@@ -50,32 +51,29 @@ Exit codes: 0 done; 1 bad usage, no Chromium or web build, or a model that does 
 
 interface Args { models: string[]; crops: number; batches: number[]; rounds: number; out?: string }
 
+/** commander parser for a positive integer. */
+function positiveInt(x: string): number {
+  const n = Number(x);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer but received "${x}"`);
+  return n;
+}
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = { models: [], crops: 64, batches: [1, 7], rounds: 2 };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${k} needs a value`);
-      return x;
-    };
-    const int = (x: string) => {
-      const n = Number(x);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${k}: expected a positive integer but received "${x}"`);
-      return n;
-    };
-    if (k === '--help' || k === '-h') {
-      console.log(HELP);
-      process.exit(0);
-    } else if (k === '--model') a.models.push(v());
-    else if (k === '--crops') a.crops = int(v());
-    else if (k === '--batches') a.batches = v().split(',').map(int);
-    else if (k === '--rounds') a.rounds = int(v());
-    else if (k === '--out') a.out = resolve(v());
-    else throw new Error(`unknown option ${k} (see --help)`);
-  }
-  if (a.models.length === 0) a.models.push('models/celeba-attributes');
-  return a;
+  const cmd = new Command('web-attr-timing')
+    .option('--model <dir>', 'a model folder or git:REV (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--crops <n>', 'CelebA aligned crops to time', positiveInt, 64)
+    .option('--batches <list>', 'comma-separated batch sizes', (v: string) => v.split(',').map(positiveInt), [1, 7])
+    .option('--rounds <n>', 'passes over the crops per batch size', positiveInt, 2)
+    .option('--out <file.md>', 'write the Markdown here instead of stdout');
+  cmd.helpInformation = () => `${HELP}\n`;
+  const o = cmd.parse(argv, { from: 'user' }).opts<{ model: string[]; crops: number; batches: number[]; rounds: number; out?: string }>();
+  return {
+    models: o.model.length ? o.model : ['models/celeba-attributes'],
+    crops: o.crops,
+    batches: o.batches,
+    rounds: o.rounds,
+    out: o.out === undefined ? undefined : resolve(o.out),
+  };
 }
 
 const uptime = () => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim();
