@@ -5,7 +5,7 @@ import type { ModelRunner } from '../runtime/onnx.js';
 import { headsForInput } from './anchors.js';
 import { decodeHead } from './decode.js';
 import { weightedNonMaxSuppression } from './nms.js';
-import { edgeMapToCentreMap, warpSimilarity } from '../align/warp.js';
+import { edgeMapToCentreMap, warpSimilarityMipmapped } from '../align/warp.js';
 import { halveRgb } from '../image/resample.js';
 import { DEFAULT_PYRAMID, planPyramid, type PyramidLevel, type PyramidOptions, type Tile } from './pyramid.js';
 
@@ -175,7 +175,7 @@ export class BlazeFaceDetector {
     const cx = face.box.x + face.box.width / 2;
     const cy = face.box.y + face.box.height / 2;
     const s = side / FRONT_SIZE;
-    const crop = warpSimilarity(image, edgeMapToCentreMap({ a: s, b: 0, tx: cx - side / 2, ty: cy - side / 2 }), FRONT_SIZE, FRONT_SIZE);
+    const crop = warpSimilarityMipmapped(image, edgeMapToCentreMap({ a: s, b: 0, tx: cx - side / 2, ty: cy - side / 2 }), FRONT_SIZE, FRONT_SIZE);
     const dets = await this.runTile(this.front, FRONT_SIZE, crop, { x0: 0, y0: 0, width: FRONT_SIZE, height: FRONT_SIZE }, 0.01);
     let best = 0;
     const c = FRONT_SIZE / 2;
@@ -212,7 +212,7 @@ export class BlazeFaceDetector {
       // so the mirrored look is the upright crop with its rows reversed (continuous x ↔ 128 − x): one warp per
       // context serves both looks (the warp is the larger part of a look's JavaScript time).
       const corner: Point = [a * (0.5 - c) - b * (0.5 - c) + cx, b * (0.5 - c) + a * (0.5 - c) + cy];
-      const upright = warpSimilarity(image, { a, b, tx: corner[0] - 0.5, ty: corner[1] - 0.5 }, FRONT_SIZE, FRONT_SIZE);
+      const upright = warpSimilarityMipmapped(image, { a, b, tx: corner[0] - 0.5, ty: corner[1] - 0.5 }, FRONT_SIZE, FRONT_SIZE);
       for (const mirrored of [false, true]) {
         // Crop coordinates (continuous, as the detector's) → photo: (mirror,) rotate and scale about the crop centre.
         const m = mirrored ? -1 : 1;

@@ -137,6 +137,19 @@ function halve(image: RgbImage): RgbImage {
 /** Halvings of each image made so far (index m: halved m + 1 times), so that every pyramid level of one photo reuses them. */
 const halvings = new WeakMap<RgbImage, RgbImage[]>();
 
+/**
+ * `image` halved `m` times by {@link halveRgb} (m >= 0; 0 gives `image` itself), computed once per image object and
+ * cached (a WeakMap), so the pyramid's levels and the detector's looks at large faces share the halvings of one photo.
+ * Read the result, do not modify it.
+ * @returns a `floor(width / 2^m)` x `floor(height / 2^m)` image.
+ * @throws RangeError when `m` is negative or not an integer, or the image is too small to be halved `m` times.
+ */
+export function halvedRgb(image: RgbImage, m: number): RgbImage {
+  if (!(Number.isInteger(m) && m >= 0)) throw new RangeError(`expected a non-negative integer number of halvings but received ${m}`);
+  if (image.width >> m < 1 || image.height >> m < 1) throw new RangeError(`a ${image.width}x${image.height} image cannot be halved ${m} times`);
+  return halved(image, m);
+}
+
 /** `image` halved `m` times (m >= 0), computed once per image. */
 function halved(image: RgbImage, m: number): RgbImage {
   if (m === 0) return image;

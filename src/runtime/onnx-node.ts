@@ -18,6 +18,10 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
       intraOpNumThreads: options.threads ?? 1,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // No memory pattern: onnxruntime plans (and keeps) one pattern per input shape, and the full-range detector
+      // sees a new shape for nearly every pyramid level of every photo size. Without it the arena holds about
+      // 70–90 MB less per worker after a 1024x768 level at the same speed (docs/performance.md, issue 13).
+      enableMemPattern: false,
       logSeverityLevel: 3,
     });
   } catch (err) {

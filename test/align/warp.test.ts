@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { edgeMapToCentreMap, warpSimilarity } from '../../src/align/warp.js';
+import { edgeMapToCentreMap, warpSimilarity, warpSimilarityMipmapped } from '../../src/align/warp.js';
+import { halveRgb, halvedRgb } from '../../src/image/resample.js';
 import type { RgbImage } from '../../src/image/decode.js';
 
 /** A synthetic image whose red channel is x, green is y, blue is 100. */
@@ -130,5 +131,58 @@ describe('warpSimilarity output values', () => {
       }
     }
     expect(cases).toBe(35);
+  });
+});
+
+describe('warpSimilarityMipmapped (the detector looks\' warp)', () => {
+  /** Deterministic pseudo-random pixels (LCG). */
+  function noise(w: number, h: number, seed = 7): RgbImage {
+    const data = new Uint8Array(w * h * 3);
+    let s = seed;
+    for (let i = 0; i < data.length; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      data[i] = s >>> 24;
+    }
+    return { data, width: w, height: h };
+  }
+
+  it('a shrink by exactly 2 or 4 on the pixel grid gives the 2x2 box halvings themselves', () => {
+    const src = noise(16, 12);
+    // Output pixel i covers source pixels [2i, 2i + 2): in the halved image that is pixel i, sampled at its centre.
+    const half = warpSimilarityMipmapped(src, edgeMapToCentreMap({ a: 2, b: 0, tx: 0, ty: 0 }), 8, 6);
+    expect(Array.from(half.data)).toEqual(Array.from(halveRgb(src).data));
+    const quarter = warpSimilarityMipmapped(src, edgeMapToCentreMap({ a: 4, b: 0, tx: 0, ty: 0 }), 4, 3);
+    expect(Array.from(quarter.data)).toEqual(Array.from(halveRgb(halveRgb(src)).data));
+    // Hand check of one pixel: the mean of the 4x4 block at (4..7, 0..3) through two rounded 2x2 means.
+    const block = (x: number, y: number, c: number) => src.data[(y * 16 + x) * 3 + c];
+    const mean2 = (x: number, y: number, c: number) => (block(x, y, c) + block(x + 1, y, c) + block(x, y + 1, c) + block(x + 1, y + 1, c) + 2) >> 2;
+    const expected = (mean2(4, 0, 0) + mean2(6, 0, 0) + mean2(4, 2, 0) + mean2(6, 2, 0) + 2) >> 2;
+    expect(quarter.data[3]).toBe(expected);
+  });
+
+  it('below a shrink of 2 it is warpSimilarity, byte for byte', () => {
+    const src = noise(60, 50);
+    const t = { a: 1.7 * Math.cos(0.4), b: 1.7 * Math.sin(0.4), tx: 20.3, ty: 3.1 };
+    expect(Array.from(warpSimilarityMipmapped(src, t, 20, 20).data)).toEqual(Array.from(warpSimilarity(src, t, 20, 20).data));
+  });
+
+  it('a rotated shrink by 3 stays within a few levels of the full supersampled warp on a smooth image', () => {
+    const src = ramp(200, 200);
+    const t = { a: 3 * Math.cos(0.5), b: 3 * Math.sin(0.5), tx: 60, ty: 10 };
+    const a = warpSimilarityMipmapped(src, t, 30, 30), b = warpSimilarity(src, t, 30, 30);
+    let worst = 0;
+    for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
+    // On a linear ramp both are means of the ramp around the same point; the halving's centre offset is exact, so
+    // only rounding (two rounded halvings, the final rounding) and the edge clamp separate them.
+    expect(worst).toBeLessThanOrEqual(2);
+  });
+
+  it('halvedRgb caches per image and refuses impossible halvings', () => {
+    const src = noise(8, 8);
+    expect(halvedRgb(src, 0)).toBe(src);
+    expect(halvedRgb(src, 2)).toBe(halvedRgb(src, 2));
+    expect(halvedRgb(src, 3).width).toBe(1);
+    expect(() => halvedRgb(src, 4)).toThrow(RangeError);
+    expect(() => halvedRgb(src, -1)).toThrow(RangeError);
   });
 });
