@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MIN_BOOTSTRAP_REPLICATES } from '../analysis/compare.js';
-import { UsageError } from '../analysis/inputs.js';
+import { UsageError } from '../analysis/observations.js';
 import { DEFAULT_MODEL_DIR } from '../attributes/load-node.js';
-import { runCompare } from '../report/run-compare.js';
 import { addPipelineOptions, addQualityOptions, parsePositiveInt, parseUnit, toTagOptions, unreadableSentence, type PipelineCliOptions, type QualityCliOptions } from './options.js';
 import { resolveQualityRule } from '../quality/filter.js';
 
@@ -135,6 +134,8 @@ Examples:
     }
     const sidecar = opts.correction ? resolve(opts.model ?? DEFAULT_MODEL_DIR, 'attributes.json') : null;
     try {
+      // Loaded here, not at start-up: the report code (vega, vega-lite) takes a quarter of a second to load.
+      const { runCompare } = await import('../report/run-compare.js');
       const outcome = await runCompare({
         folders,
         manifest: opts.manifest,

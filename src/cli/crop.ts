@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { cropFiles } from '../pipeline/crop.js';
 import { addPipelineOptions, addQualityOptions, plural, unreadableSentence, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
 import { resolveQualityRule } from '../quality/filter.js';
 import { createProgress } from './progress.js';
@@ -51,6 +50,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
       process.kill(process.pid, 'SIGINT');
     };
     process.on('SIGINT', onSigint);
+    const { cropFiles } = await import('../pipeline/crop.js');
     const res = await cropFiles(inputs, opts.out, {
       ...toTagOptions(opts),
       shard: opts.shard,

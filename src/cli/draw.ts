@@ -1,11 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
-import { renderOverlay } from '../draw/overlay.js';
-import { decodeImageFile, type RgbImage } from '../image/decode.js';
+import type { RgbImage } from '../image/decode.js';
 import type { PhotoResult } from '../types.js';
 import { refuseInputAsOutput } from '../pipeline/output.js';
-import { Tagger } from '../pipeline/tag.js';
 import { addPipelineOptions, parseNonNegativeInt, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 
 export function registerDrawCommand(program: Command): void {
@@ -25,6 +23,7 @@ Exit codes: 0 drawn; 2 the photo could not be read; 1 bad usage or fatal error.`
     if (extname(opts.out).toLowerCase() !== '.png') throw new Error(`--out ${opts.out}: the overlay is a PNG; give a file name ending in .png`);
     refuseInputAsOutput(opts.out, [photo]);
     refuseExistingOutput(opts.out, { replace: opts.overwrite, remedy: 'add --overwrite to replace it' });
+    const [{ Tagger }, { decodeImageFile }, { renderOverlay }] = await Promise.all([import('../pipeline/tag.js'), import('../image/decode.js'), import('../draw/overlay.js')]);
     const tagger = await Tagger.create(toTagOptions(opts));
     let rec: PhotoResult, image: RgbImage;
     try {

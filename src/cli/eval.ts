@@ -1,8 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { evalCsv, evalMarkdown } from '../eval/format.js';
-import { celebaSource, runEval, type EvalSource } from '../eval/run.js';
+import type { EvalSource } from '../eval/run.js';
 import { addPipelineOptions, plural, refuseExistingOutput, toTagOptions, type PipelineCliOptions } from './options.js';
 import { createProgress } from './progress.js';
 
@@ -47,6 +46,7 @@ Examples:
 Exit codes: 0 done; 2 some images could not be read (each counts as a missed face; the report is still written);
 1 bad usage or unreadable label files.`);
   addPipelineOptions(cmd).action(async (opts: EvalCliOptions) => {
+    const [{ celebaSource, runEval }, { evalCsv, evalMarkdown }] = await Promise.all([import('../eval/run.js'), import('../eval/format.js')]);
     let src: EvalSource;
     if (opts.celeba) {
       // A missing or wrong folder is named as such, not as the first file that could not be opened in it.

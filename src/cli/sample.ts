@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from '../analysis/inputs.js';
-import { parseAttributeList, runSample } from '../pipeline/sample.js';
+import { UsageError } from '../analysis/observations.js';
 import { addPipelineOptions, parsePositiveInt, parseUnit, plural, toTagOptions, unreadableSentence, type PipelineCliOptions } from './options.js';
 
 interface SampleCliOptions extends PipelineCliOptions {
@@ -65,6 +64,7 @@ Examples:
   addPipelineOptions(cmd).action(async (folders: string[], opts: SampleCliOptions) => {
     const log = opts.quiet ? undefined : (m: string) => process.stderr.write(`facetally sample: ${m}\n`);
     try {
+      const { parseAttributeList, runSample } = await import('../pipeline/sample.js');
       const outcome = await runSample({
         folders,
         manifest: opts.manifest,

@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { TaggerPool } from '../pipeline/pool.js';
-import { runProvenance } from '../pipeline/provenance.js';
-import { DEFAULT_API_LIMITS } from '../server/api.js';
-import { DEFAULT_PORT, isLoopback, startServer } from '../server/serve.js';
+import type { TaggerPool } from '../pipeline/pool.js';
+import { DEFAULT_API_LIMITS, DEFAULT_PORT, isLoopback } from '../server/defaults.js';
 import { addPipelineOptions, addQualityOptions, parsePositive, plural, parsePositiveInt, toTagOptions, type PipelineCliOptions, type QualityCliOptions } from './options.js';
 import { resolveQualityRule } from '../quality/filter.js';
 
@@ -76,10 +74,13 @@ be read, the API off loopback without a token).`,
           `${opts.api ? '; the API answers only requests with the token' : ''}.\n`,
       );
     }
+    // The server (hono) and the pipeline are loaded here, not when any other command starts.
+    const { startServer } = await import('../server/serve.js');
     let pool: TaggerPool | null = null;
     let api;
     if (opts.api) {
       const tagOptions = toTagOptions(opts);
+      const [{ runProvenance }, { TaggerPool }] = await Promise.all([import('../pipeline/provenance.js'), import('../pipeline/pool.js')]);
       const provenance = await runProvenance({ ...tagOptions, quality });
       pool = await TaggerPool.start({ ...tagOptions, workers: opts.workers });
       api = {

@@ -2,8 +2,7 @@ import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { IMAGE_EXTENSIONS, listPhotos } from '../pipeline/files.js';
-import { checkRedisUrl } from '../distributed/queue.js';
-import { tagFilesQueued, type QueueTagger } from '../distributed/coordinator.js';
+import type { QueueTagger } from '../distributed/coordinator.js';
 import { defaultWorkers, tagFilesParallel, type HashedRecord, type TaggingBackend } from '../pipeline/pool.js';
 import { hasRecord, LineWriter, readResumeState, skipDone, type ResumeState } from '../pipeline/resume.js';
 import { RecordFormatter, refuseInputAsOutput } from '../pipeline/output.js';
@@ -170,6 +169,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     if (opts.queue) {
       queueUrl = opts.queue === true ? process.env.FACETALLY_REDIS_URL : opts.queue;
       if (!queueUrl) throw new Error('--queue without a URL reads $FACETALLY_REDIS_URL, which is not set');
+      const { checkRedisUrl } = await import('../distributed/queue.js');
       checkRedisUrl(queueUrl);
     }
     if (opts.resume && opts.overwrite) throw new Error('--resume and --overwrite contradict each other: --resume keeps the records in --out, --overwrite replaces them');
@@ -234,6 +234,8 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     // The total for the progress bar and its ETA walks the listing once more, only when the bar is shown.
     const total = process.stderr.isTTY && !opts.quiet ? await countPhotos(inputs, resumed && ((p) => hasRecord(resumed, p))) : undefined;
     let progress = createProgress('tag', total, true);
+    // The distributed coordinator (bullmq, ioredis) is loaded only for --queue runs.
+    const tagFilesQueued = queueUrl ? (await import('../distributed/coordinator.js')).tagFilesQueued : null;
     let coordinator: QueueTagger | null = null;
     try {
       const onReady = (backend: TaggingBackend) => {
@@ -243,7 +245,7 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
         summary.markReady();
         progress = createProgress('tag', total, opts.quiet); // rate and ETA from the first photo, not from model loading
       };
-      const records = queueUrl
+      const records = queueUrl && tagFilesQueued
         ? tagFilesQueued(inputs, {
             url: queueUrl,
             tagOptions,

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkRedisUrl } from '../distributed/queue.js';
-import { parsePathMap, runQueueWorker } from '../distributed/worker.js';
+import { parsePathMap } from '../distributed/paths.js';
 import { parsePositive, parsePositiveInt } from './options.js';
 
 interface WorkerCliOptions {
@@ -50,6 +49,8 @@ needs another model (its photo is handed back to the queue).`,
     )
     .action(async (opts: WorkerCliOptions) => {
       if (!opts.queue) throw new Error('--queue redis://HOST:PORT is needed (or FACETALLY_REDIS_URL)');
+      // Loaded here, not at start-up (bullmq and ioredis take a fifth of a second to load; docs/performance.md).
+      const [{ checkRedisUrl }, { runQueueWorker }] = await Promise.all([import('../distributed/queue.js'), import('../distributed/worker.js')]);
       const url = checkRedisUrl(opts.queue);
       let signals = 0;
       let stop!: () => void;

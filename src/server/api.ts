@@ -20,28 +20,8 @@ import { markExcluded, type QualityRule } from '../quality/filter.js';
 import { FACETALLY_VERSION } from '../version.js';
 import { openApiDocument } from './openapi.js';
 
-/** Limits of the API. Defaults: {@link DEFAULT_API_LIMITS}. */
-export interface ApiLimits {
-  /** Largest request body in bytes (the whole multipart body, or the raw image). */
-  maxBodyBytes: number;
-  /** Most files in one multipart request. */
-  maxFiles: number;
-  /** Requests being answered at once (reading the body, or waiting for their photos); more get 429. */
-  maxRequests: number;
-  /** Photos queued or on a worker at once, over all requests; a request that would pass it gets 503. */
-  maxQueue: number;
-  /** Milliseconds a request may take from its first byte to its answer (body 408, tagging 503). */
-  timeoutMs: number;
-}
-
-/** Documented defaults (docs/api.md; flags of `facetally serve --api`). */
-export const DEFAULT_API_LIMITS: ApiLimits = {
-  maxBodyBytes: 25 * 1024 * 1024,
-  maxFiles: 16,
-  maxRequests: 32,
-  maxQueue: 64,
-  timeoutMs: 60_000,
-};
+export { DEFAULT_API_LIMITS, type ApiLimits } from './defaults.js';
+import { DEFAULT_API_LIMITS, type ApiLimits } from './defaults.js';
 
 /** Seconds a client is told to wait (Retry-After) after 429 or 503. */
 export const RETRY_AFTER_SECONDS = 1;

@@ -43,8 +43,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Default port of `facetally serve`. */
-export const DEFAULT_PORT = 5177;
+export { DEFAULT_PORT, isLoopback } from './defaults.js';
+import { DEFAULT_PORT, isLoopback } from './defaults.js';
 
 /**
  * The Vite build of this package: dist/web, seen from dist/server/serve.js (`../web`) or, when running from
@@ -55,10 +55,6 @@ export function defaultWebDir(): string {
   return basename(dirname(here)) === 'src' ? resolve(here, '../../dist/web') : resolve(here, '../web');
 }
 
-/** True for addresses that only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
