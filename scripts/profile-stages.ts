@@ -24,7 +24,7 @@
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { alignFace } from '../src/align/index.js';
 import { loadAttributeModel } from '../src/attributes/load-node.js';
@@ -75,7 +75,7 @@ if (!existsSync(dir)) {
   process.exit(1);
 }
 const files = readdirSync(dir)
-  .filter((f) => IMAGE_EXTENSIONS.some((e) => f.toLowerCase().endsWith(e)))
+  .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))
   .sort()
   .map((f) => join(dir, f));
 if (!files.length) {

@@ -55,12 +55,6 @@ function axisWeights(inSize: number, outSize: number, scale = inSize / outSize):
   return { start, count, weights, maxCount };
 }
 
-/** `v >> 22` clamped to a byte (Pillow's `clip8`). */
-function clip8(v: number): number {
-  const b = v >> PRECISION_BITS;
-  return b < 0 ? 0 : b > 255 ? 255 : b;
-}
-
 /**
  * Resample `src` (`w` x `h`) to `width` x `height` with the triangle kernel, output pixel centres mapped to
  * `(x + 0.5) * sx`, `(y + 0.5) * sy` in `src` pixels: rows first into bytes, then columns, in 22-bit fixed point,
@@ -68,41 +62,44 @@ function clip8(v: number): number {
  * `Image.resize(…, BILINEAR)` for a plain resize).
  */
 function triangleResample(src: Uint8Array, w: number, h: number, width: number, height: number, sx: number, sy: number): Uint8Array {
-  const hx = axisWeights(w, width, sx);
-  const tmp = new Uint8Array(h * width * 3);
+  // Stores go through Uint8ClampedArray: for the integer `sum >> 22` that is Pillow's `clip8` (clamp to 0..255).
+  const { start: hs, count: hc, weights: hw, maxCount: hm } = axisWeights(w, width, sx);
+  const tmp = new Uint8ClampedArray(h * width * 3);
+  const w3 = w * 3;
   for (let y = 0; y < h; y++) {
-    const row = y * w * 3;
+    const row = y * w3;
     let o = y * width * 3;
     for (let x = 0; x < width; x++) {
-      const s = row + hx.start[x] * 3, n = hx.count[x], k = x * hx.maxCount;
+      let i = row + hs[x] * 3, k = x * hm;
+      const n = hc[x];
       let r = HALF, g = HALF, b = HALF;
-      for (let j = 0, i = s; j < n; j++, i += 3) {
-        const wt = hx.weights[k + j];
+      for (let j = 0; j < n; j++, i += 3) {
+        const wt = hw[k++];
         r += src[i] * wt;
         g += src[i + 1] * wt;
         b += src[i + 2] * wt;
       }
-      tmp[o++] = clip8(r);
-      tmp[o++] = clip8(g);
-      tmp[o++] = clip8(b);
+      tmp[o++] = r >> PRECISION_BITS;
+      tmp[o++] = g >> PRECISION_BITS;
+      tmp[o++] = b >> PRECISION_BITS;
     }
   }
-  const vy = axisWeights(h, height, sy);
-  const out = new Uint8Array(width * height * 3);
+  const { start: vs, count: vc, weights: vw, maxCount: vm } = axisWeights(h, height, sy);
+  const out = new Uint8ClampedArray(width * height * 3);
   const stride = width * 3;
   const acc = new Int32Array(stride); // one output row
   for (let y = 0; y < height; y++) {
-    const s = vy.start[y], n = vy.count[y], k = y * vy.maxCount;
+    const s = vs[y], n = vc[y], k = y * vm;
     acc.fill(HALF);
     for (let j = 0; j < n; j++) {
-      const wt = vy.weights[k + j];
+      const wt = vw[k + j];
       const i = (s + j) * stride;
       for (let c = 0; c < stride; c++) acc[c] += tmp[i + c] * wt;
     }
     const o = y * stride;
-    for (let c = 0; c < stride; c++) out[o + c] = clip8(acc[c]);
+    for (let c = 0; c < stride; c++) out[o + c] = acc[c] >> PRECISION_BITS;
   }
-  return out;
+  return new Uint8Array(out.buffer);
 }
 
 /**
