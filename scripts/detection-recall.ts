@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/detection-recall.ts [--photos 120] [--seed 13] [--sizes 640x480,1024x768,1600x1200,2400x1800]
  *       [--plan default|legacy|JSON] [--min-face 32] [--thresholds 0.5,0.6,0.75] [--verify 0.5]
- *       [--finest-model back|front] [--finest-floor 24]
+ *       [--finest-model back|front] [--finest-floor 24] [--look centred|upright|both]
  *       [--curve 0.35,0.7] [--curve-model back|front] [--curve-max-face N] [--front-model FILE] [--cost] [--json FILE] [--work DIR]
  *   npx tsx scripts/detection-recall.ts --chart NAME=FILE.json@0.75+v0.5,NAME=FILE.json@SETTING --out docs/img/detection-recall.png
  *
@@ -31,6 +31,9 @@
  *   pixels for a `--min-face` face (`front`: the size-free short-range model, see `--front-model`); pixels per photo
  *   are then counted per model. `--finest-model back --finest-floor 24` is the default plan with an untiled finest
  *   level: the check of the emulation against the detector.
+ * - `--look`: which second look the `--verify` thresholds apply to: `centred` (the detector's, `verificationScore`: one
+ *   short-range call on a crop 1.6x the box), `upright` (the mean score of the four upright looks the pose is read
+ *   from, `uprightLooks`), or `both` (columns `T+vV` and `T+uV`).
  * - `--curve S1,S2,…`: one model alone on ONE whole level at each scale S (level pixels per photo pixel), no
  *   pyramid: recall by face size in model pixels, the curve the plan is read from. `--curve-model back` (default):
  *   the full-range model (size-free copy, 256 nominal, strides 16 and 32, level padded to a multiple of 32);
@@ -91,6 +94,7 @@ try {
       'min-face': { type: 'string', default: '32' },
       thresholds: { type: 'string', default: '0.5,0.6,0.75' },
       verify: { type: 'string', default: '0.5' },
+      look: { type: 'string', default: 'centred' },
       curve: { type: 'string' },
       'curve-model': { type: 'string', default: 'back' },
       'front-model': { type: 'string' },
@@ -121,7 +125,9 @@ if (!(minFace > 0)) fail(`expected a positive number for --min-face but received
 if (sizes.some(([w, h]) => !(w >= 64 && h >= 64))) fail(`expected sizes like 1024x768 (at least 64x64) but received ${values.sizes}`);
 if (thresholds.some((t) => !(t >= 0.3 && t <= 1))) fail(`expected first-pass thresholds in [0.3, 1] but received ${values.thresholds}`);
 if (verifies.some((v) => !(v >= 0 && v <= 1))) fail(`expected --verify values in [0, 1] but received ${values.verify}`);
-/** Every (first-pass threshold, second-look threshold) pair, and its column label. */
+if (!['centred', 'upright', 'both'].includes(String(values.look))) fail(`expected --look centred, upright or both but received ${values.look}`);
+/** Second looks to score: the single centred look (`verificationScore`) and/or the four upright looks (`uprightLooks`). */
+const looks = (values.look === 'both' ? ['centred', 'upright'] : [String(values.look)]) as ('centred' | 'upright')[];
 if (values['curve-model'] !== 'back' && values['curve-model'] !== 'front') fail(`expected --curve-model back or front but received ${values['curve-model']}`);
 const finestFloor = Number(values['finest-floor']);
 if (values['finest-model'] !== undefined && values['finest-model'] !== 'back' && values['finest-model'] !== 'front') fail(`expected --finest-model back or front but received ${values['finest-model']}`);
@@ -152,7 +158,10 @@ async function loadLevelModel(which: 'back' | 'front'): Promise<LevelModel> {
   return { name: 'short-range (front, size-free, 128 nominal, strides 8/16)', runner: await loadOnnxModel(frontModelPath), nominal: 128, multiple: 16 };
 }
 
-const pairs = thresholds.flatMap((t) => verifies.map((v) => ({ t, v, label: `${t}${v > 0 ? `+v${v}` : ''}` })));
+/** Every (first-pass threshold, second look, second-look threshold) triple, and its column label. */
+const pairs = thresholds.flatMap((t) =>
+  looks.flatMap((look) => verifies.filter((v) => v > 0 || look === looks[0]).map((v) => ({ t, v, look, label: `${t}${v > 0 ? `+${look === 'upright' ? 'u' : 'v'}${v}` : ''}` }))),
+);
 const settings = pairs.map((p) => p.label);
 const needVerify = verifies.some((v) => v > 0);
 
@@ -276,12 +285,25 @@ async function makeSet(detector: BlazeFaceDetector): Promise<SetPhoto[]> {
 /** A detection with its second-look score. */
 interface Scored {
   d: Detection;
+  /** Second-look score of the single centred look (`verificationScore`); 1 when not computed. */
   verify: number;
+  /** Mean score of the four upright looks (`uprightLooks`); 1 when not computed. */
+  upright: number;
 }
 
-/** Match detections (score >= t, second look >= v) to true faces; returns matched flags and false positives. */
-function match(faces: TrueFace[], dets: Scored[], t: number, v: number): { found: boolean[]; fp: number; fps: Scored[] } {
-  const kept = dets.filter((s) => s.d.score >= t && (v <= 0 || s.verify >= v)).sort((a, b) => b.d.score - a.d.score);
+/** Both second-look scores of a detection, as far as `--look` asks for them. */
+async function scoreLooks(detector: BlazeFaceDetector, img: RgbImage, d: Detection, wanted: boolean): Promise<Scored> {
+  if (!wanted) return { d, verify: 1, upright: 1 };
+  return {
+    d,
+    verify: looks.includes('centred') ? await detector.verificationScore(img, d) : 1,
+    upright: looks.includes('upright') ? (await detector.uprightLooks(img, d)).score : 1,
+  };
+}
+
+/** Match detections (score >= t, second look `look` >= v) to true faces; returns matched flags and false positives. */
+function match(faces: TrueFace[], dets: Scored[], t: number, v: number, look: 'centred' | 'upright' = 'centred'): { found: boolean[]; fp: number; fps: Scored[] } {
+  const kept = dets.filter((s) => s.d.score >= t && (v <= 0 || (look === 'upright' ? s.upright : s.verify) >= v)).sort((a, b) => b.d.score - a.d.score);
   const found = faces.map(() => false);
   let fp = 0;
   const fps: Scored[] = [];
@@ -529,9 +551,9 @@ async function main(): Promise<void> {
       for (const s of scales) {
         const dets = await singleLevel(model, img, s, curveMaxFace);
         const scored: Scored[] = [];
-        for (const d of dets) scored.push({ d, verify: d.score >= Math.min(...thresholds) && needVerify ? await detector.verificationScore(img, d) : 1 });
-        const results = pairs.map(({ t, v }, k) => {
-          const r = match(p.faces, scored, t, v);
+        for (const d of dets) scored.push(await scoreLooks(detector, img, d, d.score >= Math.min(...thresholds) && needVerify));
+        const results = pairs.map(({ t, v, look }, k) => {
+          const r = match(p.faces, scored, t, v, look);
           fps[k] += r.fp;
           return r.found;
         });
@@ -567,9 +589,9 @@ async function main(): Promise<void> {
       const emulated = emulation ? await emulatedDetect(img, { ...DEFAULT_PYRAMID, ...plan }, emulation.finest, finestFloor, emulation.back, emulation.front128) : null;
       const dets = emulated ? emulated.dets : await detector.detect(img, opts);
       const scored: Scored[] = [];
-      for (const d of dets) scored.push({ d, verify: needVerify && d.score >= Math.min(...thresholds) ? await detector.verificationScore(img, d) : 1 });
-      const results = pairs.map(({ t, v }, k) => {
-        const r = match(p.faces, scored, t, v);
+      for (const d of dets) scored.push(await scoreLooks(detector, img, d, needVerify && d.score >= Math.min(...thresholds)));
+      const results = pairs.map(({ t, v, look }, k) => {
+        const r = match(p.faces, scored, t, v, look);
         fps[k] += r.fp;
         if (k === fpSetting) for (const f of r.fps) falsePositives.push({ photo: p.path, box: f.d.box, score: f.d.score, verify: f.verify });
         return r.found;

@@ -187,24 +187,33 @@ export class BlazeFaceDetector {
   }
 
   /**
-   * A second, upright look at a face's keypoints, for head pose. The square crop of side `context` x the face box
-   * around its centre is rotated by the roll of the eye line (so the face stands upright in it) and resampled to
-   * 128x128; the short-range model's best detection near the crop centre is mapped back to photo pixels. This is
-   * done at crop sides 1.5x and 1.8x, each also mirrored (the mirrored keypoints are flipped back, right and left
-   * swapped), and the four sets of keypoints are averaged: the mirrored looks cancel the model's left-right
-   * bias, so a mirrored photo gets mirrored keypoints, and averaging halves the keypoint noise that limits roll
-   * (measured in docs/quality.md). The face's own record keeps the first-pass keypoints (alignment and attributes
-   * do not change).
+   * A second, upright look at a face's keypoints, for head pose: {@link BlazeFaceDetector.uprightLooks}'s keypoints.
    * @returns the six keypoints in photo pixels, or null when no look found a face near the crop centre.
    */
   async uprightKeypoints(image: RgbImage, face: Detection): Promise<Point[] | null> {
+    return (await this.uprightLooks(image, face)).keypoints;
+  }
+
+  /**
+   * Four upright looks at a face with the short-range model. The square crop of side `context` x the face box
+   * around its centre is rotated by the roll of the first-pass eye line (so the face stands upright in it) and
+   * resampled to 128x128; this is done at crop sides 1.5x and 1.8x, each also mirrored (the mirrored keypoints are
+   * flipped back, right and left swapped). In each look the best detection whose box centre lies near the crop centre
+   * counts. The mirrored looks cancel the model's left-right bias, so a mirrored photo gets mirrored keypoints, and
+   * averaging halves the keypoint noise that limits roll (measured in docs/quality.md). The mean score is not the
+   * detector's second look: as one, it kept the same faces as {@link BlazeFaceDetector.verificationScore} but let
+   * through more false positives on synthetic photos (`scripts/detection-recall.ts --look both`, docs/detection.md).
+   * @returns `score`, the mean over the four looks of that detection's score (0 for a look that found none), in
+   *   [0, 1]; `keypoints`, the mean of the found looks' six keypoints in photo pixels, or null when none found one.
+   */
+  async uprightLooks(image: RgbImage, face: Detection): Promise<{ score: number; keypoints: Point[] | null }> {
     const [re, le] = face.landmarks;
     const theta = Math.atan2(le[1] - re[1], le[0] - re[0]);
     const cx = face.box.x + face.box.width / 2;
     const cy = face.box.y + face.box.height / 2;
     const c = FRONT_SIZE / 2;
     const sum: Point[] = Array.from({ length: 6 }, () => [0, 0] as Point);
-    let looks = 0;
+    let found = 0, scoreSum = 0, looks = 0;
     for (const context of UPRIGHT_CONTEXTS) {
       const s = (Math.max(face.box.width, face.box.height) * context) / FRONT_SIZE;
       const a = s * Math.cos(theta), b = s * Math.sin(theta);
@@ -214,6 +223,7 @@ export class BlazeFaceDetector {
       const corner: Point = [a * (0.5 - c) - b * (0.5 - c) + cx, b * (0.5 - c) + a * (0.5 - c) + cy];
       const upright = warpSimilarityMipmapped(image, { a, b, tx: corner[0] - 0.5, ty: corner[1] - 0.5 }, FRONT_SIZE, FRONT_SIZE);
       for (const mirrored of [false, true]) {
+        looks++;
         // Crop coordinates (continuous, as the detector's) → photo: (mirror,) rotate and scale about the crop centre.
         const m = mirrored ? -1 : 1;
         const toPhoto = ([x, y]: Point): Point => {
@@ -228,6 +238,7 @@ export class BlazeFaceDetector {
           if (Math.abs(dx) < VERIFY_CENTRE_TOLERANCE && Math.abs(dy) < VERIFY_CENTRE_TOLERANCE && (!best || d.score > best.score)) best = d;
         }
         if (!best) continue;
+        scoreSum += best.score;
         const pts = best.landmarks.map(toPhoto);
         // In a mirrored look the model's "right eye" is the subject's left eye, and so on.
         const ordered = mirrored ? [pts[1], pts[0], pts[2], pts[3], pts[5], pts[4]] : pts;
@@ -235,10 +246,10 @@ export class BlazeFaceDetector {
           sum[k][0] += x;
           sum[k][1] += y;
         });
-        looks++;
+        found++;
       }
     }
-    return looks ? sum.map(([x, y]) => [x / looks, y / looks] as Point) : null;
+    return { score: scoreSum / looks, keypoints: found ? sum.map(([x, y]) => [x / found, y / found] as Point) : null };
   }
 
   /**

@@ -39,6 +39,19 @@ describeShared('head pose and quality on real photos (../shared/data/photos)', [
     }, 60_000);
   }
 
+  it('the four upright looks: a face scores high and gives the pose keypoints; a flat grey patch scores near 0', async () => {
+    const img = await load(grace);
+    const [d] = await tagger.detector.detect(img);
+    const looks = await tagger.detector.uprightLooks(img, d);
+    expect(looks.score).toBeGreaterThan(0.7);
+    expect(looks.score).toBeLessThanOrEqual(1);
+    expect(looks.keypoints).toEqual(await tagger.detector.uprightKeypoints(img, d));
+    const grey: RgbImage = { data: new Uint8Array(256 * 256 * 3).fill(128), width: 256, height: 256 };
+    const fake = { ...d, box: { x: 64, y: 64, width: 100, height: 100 }, landmarks: d.landmarks.map(([x, y]) => [x - d.box.x + 64, y - d.box.y + 64] as [number, number]) };
+    // Each look keeps its best centred anchor above 0.01: on flat grey that is a near-zero score, far below 0.6.
+    expect((await tagger.detector.uprightLooks(grey, fake)).score).toBeLessThan(0.1);
+  }, 60_000);
+
   it('mirrored photos give opposite yaw (three-quarter and profile faces)', async () => {
     for (const path of [man, cameraman]) {
       const a = (await face(await load(path))).pose!;
