@@ -290,6 +290,14 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
     }
     const workers = coordinator ? (coordinator as QueueTagger).workersSeen.size : opts.workers;
     if (!opts.quiet) process.stderr.write(summary.format(workers, resumed));
+    // The resumed paths the listing never met again: records of photos outside this run's inputs (e.g. --resume with
+    // other folders). They stay in the file; say so, since a resumed run is meant to finish the same inputs.
+    const others = resumed && !readerGone ? [...resumed.done.values()].reduce((a, b) => a + b, 0) : 0;
+    if (others > 0) {
+      process.stderr.write(
+        `facetally tag: ${plural(others, 'record')} in ${opts.out} ${others === 1 ? 'is' : 'are'} of photos not among this run's inputs; kept as ${others === 1 ? 'it was' : 'they were'} (--resume finishes a run: give it the same inputs)\n`,
+      );
+    }
     if (noRecords && !resumed?.records) {
       process.stderr.write(`facetally tag: no photos found in ${inputs.join(', ')} (looked for ${PHOTO_EXTENSIONS_SHOWN})\n`);
     }

@@ -130,6 +130,24 @@ describe('facetally tag --resume after SIGKILL (needs dist/)', () => {
     expect(c.stderr).toMatch(/--format jsonl only/);
   });
 
+  it('--resume with other inputs keeps the earlier records and says how many are outside this run', () => {
+    const other = tmp();
+    copyFileSync(join(repoRoot, 'examples', 'grace_hopper.jpg'), join(other, 'only.jpg'));
+    const out = join(tmp(), 'mixed.jsonl');
+    copyFileSync(reference, out); // N records of `photos`
+    const r = spawnSync(process.execPath, [bin, 'tag', other, '--out', out, '--resume', '--workers', '1', ...modelArgs], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(lines(out)).toHaveLength(N + 1);
+    expect(r.stderr).toContain(`${N} records in ${out} are of photos not among this run's inputs; kept as they were`);
+    // Resuming the inputs that made the file says nothing of the kind (and tags nothing: all are done).
+    const done = join(tmp(), 'done.jsonl');
+    copyFileSync(reference, done);
+    const same = spawnSync(process.execPath, [bin, 'tag', photos, '--out', done, '--resume', '--workers', '1', ...modelArgs], { encoding: 'utf8' });
+    expect(same.status, same.stderr).toBe(0);
+    expect(same.stderr).not.toContain('not among');
+    expect(lines(done)).toHaveLength(N);
+  }, 60_000);
+
   it('kill at a random point, add a torn line, resume: every photo exactly once, same bytes as an uninterrupted run', async () => {
     const out = join(tmp(), 'out.jsonl');
     // The kill point is drawn from a seed that is logged, so a failure can be replayed with
