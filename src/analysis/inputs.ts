@@ -152,6 +152,18 @@ const PHOTO_RECORD = z
   .passthrough();
 
 /**
+ * Why a file could not be read, in plain words for the common cases (`no such file`, `permission denied`, `it is a
+ * folder`), else the error's own message.
+ */
+export function readErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a folder, give a file';
+  return (err as Error).message;
+}
+
+/**
  * Read `facetally tag` JSONL output (one PhotoResult per line; blank lines skipped). Each record is validated
  * (zod): `path` a non-empty string, `faces` an array of faces with a finite `score` and `decisions` of booleans,
  * `error` null or `{code, message}`.
@@ -164,7 +176,7 @@ export function readResults(file: string): PhotoResult[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read results ${file}: ${(err as Error).message}`);
+    throw new UsageError(`cannot read results ${file}: ${readErrorReason(err)}`);
   }
   const out: PhotoResult[] = [];
   text.split('\n').forEach((line, i) => {

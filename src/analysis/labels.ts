@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { CELEBA_ATTRIBUTES } from '../attributes/names.js';
-import { parseCsv, UsageError } from './inputs.js';
+import { parseCsv, readErrorReason, UsageError } from './inputs.js';
 
 /** Columns of a labels file that carry no label: `group` is checked against compare's group, the rest ignored. */
 export const LABEL_INFO_COLUMNS = ['path', 'face', 'group', 'crop', 'context'] as const;
@@ -35,7 +35,7 @@ export function readLabels(file: string): { attributes: string[]; rows: LabelRow
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read labels ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(`cannot read labels ${file}: ${readErrorReason(err)}`);
   }
   return parseLabels(text, file);
 }

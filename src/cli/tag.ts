@@ -111,7 +111,7 @@ export function registerTagCommand(program: Command): void {
     .description('Detect faces and predict the 40 CelebA attributes; one JSON line per photo (or CSV, one row per face)')
     .argument('<inputs...>', 'photo files or folders (folders are searched recursively)')
     .option('-o, --out <file>', 'write to this file instead of stdout (one complete record per line, written as each photo is done)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .addOption(new Option('-f, --format <format>', 'output format (an --out file ending in .csv is written as CSV unless --format says otherwise)').choices(['jsonl', 'csv']).default('jsonl'))
     .addOption(new Option('-w, --workers <n>', 'worker threads (each loads the models once; at most 4 x the cores)').argParser(parsePositiveInt).default(defaultWorkers(), 'all cores'))
     .option('--resume', 'continue an interrupted run: keep the records already in --out (a torn last line is dropped), tag only the other photos')
     .option('--overwrite', 'replace an existing, non-empty --out file (without --resume or --overwrite, an existing file is never touched)')
@@ -158,6 +158,8 @@ Exit codes: 0 every photo read; 2 some photos could not be read; 1 bad usage or 
   addQualityOptions(cmd, 'kept in the output, marked "excluded" with the reason');
   addPipelineOptions(cmd).action(async (inputs: string[], opts: TagCliOptions) => {
     const rule = resolveQualityRule(opts);
+    // `--out faces.csv` without --format means CSV: writing JSON lines into a .csv file helps nobody.
+    if (opts.out && cmd.getOptionValueSource('format') === 'default' && /\.csv$/i.test(opts.out)) opts.format = 'csv';
     if (opts.resume && !opts.out) throw new Error('--resume needs --out FILE (the output of the run to continue)');
     if (opts.resume && opts.format !== 'jsonl') throw new Error('--resume works with --format jsonl only (a CSV row is a face, not a photo)');
     const maxWorkers = 4 * availableParallelism();

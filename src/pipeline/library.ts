@@ -8,7 +8,7 @@ import { withProvenance, type OutputRecord } from './output.js';
 import { defaultWorkers, markDuplicate, tagFilesParallel, type ParallelTagOptions } from './pool.js';
 import { markExcluded, type QualityRule } from '../quality/filter.js';
 import { runProvenance } from './provenance.js';
-import { Tagger } from './tag.js';
+import { checkTagOptions, Tagger } from './tag.js';
 import { tagPhotoHashed, withHash, type HashedRecord } from './worker.js';
 
 /**
@@ -42,7 +42,8 @@ export interface TagFilesOptions extends Omit<ParallelTagOptions, 'onReady'> {
  * released when the generator finishes, throws or is stopped early (in the calling thread: `Tagger.close`; on workers:
  * the pool's threads end).
  *
- * @throws Error naming the model file when a model cannot be loaded; RangeError for a bad `workers`.
+ * @throws Error naming the model file when a model cannot be loaded; RangeError for a bad `workers` or pipeline option
+ *   (`checkTagOptions`: thresholds in [0, 1], positive `minFaceSize`, `maxPixels`, `threads`), before any model loads.
  * @example
  * for await (const rec of tagFiles(['photos/'], { workers: 4 })) console.log(rec.path, rec.faces.length);
  */
@@ -50,6 +51,7 @@ export async function* tagFiles(inputs: readonly string[], options: TagFilesOpti
   const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`expected a positive integer for workers but received ${workers}`);
   const { skip, firstByHash = new Map<string, string>(), window, perWorker, workers: _workers, quality, ...tagOptions } = options;
+  checkTagOptions(tagOptions);
   const provenance = await runProvenance({ ...tagOptions, quality });
   if (workers > 1) {
     for await (const rec of tagFilesParallel(inputs, { ...tagOptions, skip, firstByHash, window, perWorker, workers })) yield withProvenance(markExcluded(rec, quality), provenance);

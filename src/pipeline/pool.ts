@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { listPhotos } from './files.js';
-import { errorRecord, type TagOptions } from './tag.js';
+import { checkTagOptions, errorRecord, type TagOptions } from './tag.js';
 import { withHash, type HashedRecord, type WorkerInit, type WorkerMessage, type WorkRequest } from './worker.js';
 
 export type { HashedRecord } from './worker.js';
@@ -119,12 +119,14 @@ export class TaggerPool implements TaggingBackend {
 
   /**
    * Start the workers and wait until each has loaded its models.
-   * @throws Error with the model loader's message (naming the file) when a model cannot be loaded.
+   * @throws Error with the model loader's message (naming the file) when a model cannot be loaded; RangeError for
+   *   a bad `workers`, `perWorker` or pipeline option (`checkTagOptions`).
    */
   static async start(options: PoolOptions = {}): Promise<TaggerPool> {
     const { workers = defaultWorkers(), perWorker = 2, ...tagOptions } = options;
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`expected a positive integer for workers but received ${workers}`);
     if (!Number.isInteger(perWorker) || perWorker < 1) throw new RangeError(`expected a positive integer for perWorker but received ${perWorker}`);
+    checkTagOptions(tagOptions); // here, not only in each worker, so a bad value is one error before any thread starts
     const init: WorkerInit = {
       facetallyTagWorker: true,
       options: tagOptions,

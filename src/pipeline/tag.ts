@@ -20,6 +20,26 @@ export interface TagOptions extends DetectOptions, DecodeOptions {
   detectorPrecision?: DetectorPrecision;
 }
 
+/**
+ * Check the numeric pipeline options before any model loads, so that a bad value is one clear error instead of an
+ * `internal_error` record for every photo: `scoreThreshold`, `iouThreshold`, `verifyThreshold` in [0, 1];
+ * `minFaceSize` and `maxPixels` positive and finite; `threads` a positive integer. Unset options are fine (defaults).
+ * @throws RangeError naming the option and the value.
+ */
+export function checkTagOptions(options: TagOptions): void {
+  for (const k of ['scoreThreshold', 'iouThreshold', 'verifyThreshold'] as const) {
+    const v = options[k];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`expected a number in [0, 1] for ${k} but received ${v}`);
+  }
+  for (const k of ['minFaceSize', 'maxPixels'] as const) {
+    const v = options[k];
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new RangeError(`expected a positive number for ${k} but received ${v}`);
+  }
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw new RangeError(`expected a positive integer for threads but received ${options.threads}`);
+  }
+}
+
 /** A photo decoded and its faces detected and aligned, before attributes. */
 export interface DetectedPhoto {
   image: RgbImage;
@@ -43,9 +63,11 @@ export class Tagger implements AsyncDisposable {
 
   /**
    * Load the detector and, unless `withAttributes` is false, the attribute model.
-   * @throws Error naming the model file when a model cannot be loaded.
+   * @throws Error naming the model file when a model cannot be loaded; RangeError for an option out of range
+   *   ({@link checkTagOptions}).
    */
   static async create(options: TagOptions = {}, withAttributes = true): Promise<Tagger> {
+    checkTagOptions(options);
     const detector = await createDetector({ threads: options.threads, precision: options.detectorPrecision });
     const attributes = withAttributes ? await loadAttributeModel(options.modelDir ?? DEFAULT_MODEL_DIR, { threads: options.threads }) : null;
     return new Tagger(detector, attributes, options);

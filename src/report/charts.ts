@@ -180,13 +180,26 @@ export interface PlannedChart {
 export function chartPlan(result: CompareResult, topK: number): PlannedChart[] {
   const top = topAttributes(result, topK);
   const measures: ChartMeasure[] = result.corrected ? ['raw', 'corrected'] : ['raw'];
+  // A corrected chart shows only attributes with a corrected estimate in some group (the others have no
+  // validated sensitivity and specificity, or too little to correct with): its title counts those it shows.
+  const correctable = (names: readonly string[]) =>
+    names.filter((n) => result.panels.some((p) => p.attributes.find((a) => a.attribute === n)?.groups.some((g) => g.corrected)));
   const plan: PlannedChart[] = [];
   for (const which of ['top', 'all'] as const) {
     for (const measure of measures) {
       const id = `${measure === 'raw' ? 'prevalence' : 'corrected'}-${which}`;
       const what = measure === 'raw' ? 'Prevalence' : 'Corrected prevalence';
-      const title = which === 'top' ? `${what}: the ${top.length} attributes that differ most` : `${what}: all ${result.attributes.length} attributes`;
-      plan.push({ id, title, spec: prevalenceChartSpec(result, { measure, title, attributes: which === 'top' ? top : undefined }) });
+      const listed = which === 'top' ? top : result.attributes;
+      const shown = measure === 'raw' ? listed : correctable(listed);
+      const title =
+        shown.length < listed.length
+          ? which === 'top'
+            ? `${what}: ${shown.length} of the ${listed.length} attributes that differ most (the others cannot be corrected)`
+            : `${what}: the ${shown.length} of ${listed.length} attributes that can be corrected`
+          : which === 'top'
+            ? `${what}: the ${listed.length} attributes that differ most`
+            : `${what}: all ${listed.length} attributes`;
+      plan.push({ id, title, spec: prevalenceChartSpec(result, { measure, title, attributes: which === 'top' || shown.length < listed.length ? shown : undefined }) });
     }
   }
   return plan;

@@ -59,6 +59,9 @@ describe('readResults', () => {
     expect(() => readResults(f)).toThrow(/t.jsonl:1: path: Required; expected a photo record/);
     writeFileSync(f, 'nope\n');
     expect(() => readResults(f)).toThrow(/not JSON/);
+    // A missing file or a folder is named in plain words, not as a raw errno.
+    expect(() => readResults(join(dir, 'missing.jsonl'))).toThrow(`cannot read results ${join(dir, 'missing.jsonl')}: no such file`);
+    expect(() => readResults(dir)).toThrow(`cannot read results ${dir}: it is a folder, give a file`);
   });
   it('refuses a decision that is not a JSON boolean, naming the line, the photo and the field', () => {
     const f = join(dir, 'd.jsonl');

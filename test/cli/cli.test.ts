@@ -61,6 +61,16 @@ describe('facetally command line (needs `npm run build`; `npm test` builds first
     expect(r.stderr).toMatch(/unsupported_format: 1$/m);
   });
 
+  it('tag --out FILE.csv writes CSV without --format; an explicit --format jsonl still wins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'facetally-cli-'));
+    const csv = join(dir, 'faces.csv');
+    expect(run(['tag', example, '--out', csv]).code).toBe(0);
+    expect(readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^path,sha256,duplicate_of,width,height,face,score,/);
+    const jsonl = join(dir, 'records.CSV');
+    expect(run(['tag', example, '--out', jsonl, '--format', 'jsonl']).code).toBe(0);
+    expect(JSON.parse(readFileSync(jsonl, 'utf8').trim()).path).toBe(example);
+  });
+
   it('tag --format csv writes one row per face with probabilities and decisions', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'facetally-cli-')), 'faces.csv');
     const r = run(['tag', example, '--format', 'csv', '--out', out]);

@@ -40,3 +40,18 @@ describe('one-shot helpers release their models', () => {
     expect(close).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('pipeline options are checked before any model loads', () => {
+  it('tag(), Tagger.create and a pool refuse an out-of-range option with one RangeError (not an error record per photo)', async () => {
+    const create = vi.spyOn(Tagger, 'create');
+    await expect(tag(astronaut, { workers: 1, scoreThreshold: 5 })).rejects.toThrow(new RangeError('expected a number in [0, 1] for scoreThreshold but received 5'));
+    await expect(tag(astronaut, { workers: 2, minFaceSize: -3 })).rejects.toThrow(new RangeError('expected a positive number for minFaceSize but received -3'));
+    expect(create).not.toHaveBeenCalled();
+    await expect(Tagger.create({ verifyThreshold: -0.1 })).rejects.toThrow(/verifyThreshold but received -0.1/);
+    await expect(Tagger.create({ threads: 1.5 })).rejects.toThrow(/positive integer for threads but received 1.5/);
+    await expect(Tagger.create({ maxPixels: Infinity })).rejects.toThrow(/positive number for maxPixels/);
+    // In range, including the edges, is accepted.
+    const recs = await tag(astronaut, { workers: 1, scoreThreshold: 1, verifyThreshold: 0 });
+    expect(recs[0].error).toBeNull();
+  });
+});

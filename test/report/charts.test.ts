@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { compareGroups } from '../../src/analysis/compare.js';
-import { chartRows, prevalenceChartSpec, topAttributes } from '../../src/report/charts.js';
+import { chartPlan, chartRows, prevalenceChartSpec, topAttributes } from '../../src/report/charts.js';
 import { formatP, pct, escapeHtml } from '../../src/report/html.js';
 import { renderSvg, svgToPng } from '../../src/report/render.js';
 import { syntheticResults } from './fixtures.js';
@@ -27,6 +27,27 @@ describe('chart specs', () => {
     expect(prevalenceChartSpec(result, { measure: 'raw' })).toHaveProperty('facet');
     const single = compareGroups(faces.map((f) => ({ ...f, level: null })), { bootstrapReplicates: 200 });
     expect(prevalenceChartSpec(single, { measure: 'raw' })).not.toHaveProperty('facet');
+  });
+});
+
+describe('chart plan', () => {
+  it('titles count what each chart shows: a corrected chart names only the attributes that could be corrected', () => {
+    // Only three attributes get validation counts good enough to correct (Youden J 0.8); the rest J = 0.35.
+    const good = ['Smiling', 'Male', 'Eyeglasses'];
+    const partial = Object.fromEntries(Object.keys(validation).map((a) => [a, good.includes(a) ? validation[a] : { tp: 60, fn: 40, tn: 150, fp: 50 }]));
+    const r = compareGroups(faces, { factor: 'Male', validation: partial, bootstrapReplicates: 200 });
+    const plan = Object.fromEntries(chartPlan(r, 10).map((c) => [c.id, c]));
+    const top = topAttributes(r, 10);
+    const inTop = good.filter((a) => top.includes(a));
+    expect(inTop).toContain('Smiling');
+    expect(plan['prevalence-top'].title).toBe('Prevalence: the 10 attributes that differ most');
+    expect(plan['corrected-top'].title).toBe(`Corrected prevalence: ${inTop.length} of the 10 attributes that differ most (the others cannot be corrected)`);
+    expect(plan['corrected-all'].title).toBe('Corrected prevalence: the 3 of 40 attributes that can be corrected');
+    expect(plan['prevalence-all'].title).toBe('Prevalence: all 40 attributes');
+    // With every attribute correctable the titles are the plain ones.
+    const full = Object.fromEntries(chartPlan(result, 10).map((c) => [c.id, c.title]));
+    expect(full['corrected-top']).toBe('Corrected prevalence: the 10 attributes that differ most');
+    expect(full['corrected-all']).toBe('Corrected prevalence: all 40 attributes');
   });
 });
 
