@@ -176,12 +176,21 @@ export class BlazeFaceDetector {
     const cy = face.box.y + face.box.height / 2;
     const s = side / FRONT_SIZE;
     const crop = warpSimilarityMipmapped(image, edgeMapToCentreMap({ a: s, b: 0, tx: cx - side / 2, ty: cy - side / 2 }), FRONT_SIZE, FRONT_SIZE);
+    return (await this.centredLook(crop))?.score ?? 0;
+  }
+
+  /**
+   * The short-range model on a 128x128 crop centred on a face: its highest-scoring detection (anchors above 0.01)
+   * whose box centre lies within {@link VERIFY_CENTRE_TOLERANCE} model pixels of the crop centre, in crop pixels;
+   * null when there is none. Shared by the second look and the upright pose looks.
+   */
+  private async centredLook(crop: RgbImage): Promise<Detection | null> {
     const dets = await this.runTile(this.front, FRONT_SIZE, crop, { x0: 0, y0: 0, width: FRONT_SIZE, height: FRONT_SIZE }, 0.01);
-    let best = 0;
     const c = FRONT_SIZE / 2;
+    let best: Detection | null = null;
     for (const d of dets) {
       const dx = d.box.x + d.box.width / 2 - c, dy = d.box.y + d.box.height / 2 - c;
-      if (Math.abs(dx) < VERIFY_CENTRE_TOLERANCE && Math.abs(dy) < VERIFY_CENTRE_TOLERANCE) best = Math.max(best, d.score);
+      if (Math.abs(dx) < VERIFY_CENTRE_TOLERANCE && Math.abs(dy) < VERIFY_CENTRE_TOLERANCE && (!best || d.score > best.score)) best = d;
     }
     return best;
   }
@@ -230,13 +239,7 @@ export class BlazeFaceDetector {
           const u = m * (x - c), v = y - c;
           return [a * u - b * v + cx, b * u + a * v + cy];
         };
-        const crop = mirrored ? flipRows(upright) : upright;
-        const dets = await this.runTile(this.front, FRONT_SIZE, crop, { x0: 0, y0: 0, width: FRONT_SIZE, height: FRONT_SIZE }, 0.01);
-        let best: Detection | null = null;
-        for (const d of dets) {
-          const dx = d.box.x + d.box.width / 2 - c, dy = d.box.y + d.box.height / 2 - c;
-          if (Math.abs(dx) < VERIFY_CENTRE_TOLERANCE && Math.abs(dy) < VERIFY_CENTRE_TOLERANCE && (!best || d.score > best.score)) best = d;
-        }
+        const best = await this.centredLook(mirrored ? flipRows(upright) : upright);
         if (!best) continue;
         scoreSum += best.score;
         const pts = best.landmarks.map(toPhoto);
