@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { PhotoResult } from '../types.js';
 import { UsageError, type Assignment } from './observations.js';
+import { plainErrno } from '../pipeline/out-dir.js';
 
 export { UsageError, toObservations, type Assignment, type InputSummary, type SecondFactor } from './observations.js';
 
@@ -152,15 +153,14 @@ const PHOTO_RECORD = z
   .passthrough();
 
 /**
- * Why a file could not be read, in plain words for the common cases (`no such file`, `permission denied`, `it is a
- * folder`), else the error's own message.
+ * Why a file could not be read, in plain words: `no such file`, `it is a folder, give a file`, else the shared
+ * wording of {@link plainErrno} (`permission denied`, …) or the error's own message.
  */
 export function readErrorReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'it is a folder, give a file';
-  return (err as Error).message;
+  return plainErrno(err);
 }
 
 /**
