@@ -40,7 +40,7 @@ export function parseNonNegativeInt(v: string): number {
 export function addPipelineOptions(cmd: Command, o: { hideModel?: boolean } = {}): Command {
   return cmd
     .addOption(new Option('--score-threshold <p>', 'minimum face detector confidence, 0..1 (below 0.05 acts as 0.05)').argParser(parseUnit).default(DEFAULT_DETECT_OPTIONS.scoreThreshold))
-    .addOption(new Option('--min-face <px>', 'smallest face side to search for, in photo pixels (smaller = slower)').argParser(parsePositive).default(32))
+    .addOption(new Option('--min-face <px>', 'smallest face side to search for, in photo pixels (smaller = slower)').argParser(parsePositive).default(DEFAULT_DETECT_OPTIONS.minFaceSize))
     .addOption(new Option('--max-pixels <megapixels>', 'refuse photos larger than this many megapixels').argParser(parsePositive).default(100))
     .addOption(new Option('--model <dir>', 'attribute model folder (attributes.json + ONNX); default: the shipped model').hideHelp(!!o.hideModel))
     .addOption(new Option('--threads <n>', 'onnxruntime threads per model').argParser(parsePositiveInt).default(1));
